@@ -1,0 +1,13 @@
+"""HTTP routers. ``ROUTERS`` is the one list create_app() mounts."""
+
+from fastapi import APIRouter
+
+from sports_analytics.api import games, ops, players, standings, teams
+
+ROUTERS: list[APIRouter] = [
+    ops.router,
+    teams.router,
+    players.router,
+    games.router,
+    standings.router,
+]

@@ -1,0 +1,45 @@
+"""The ASGI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import ORJSONResponse
+
+from sports_analytics import __version__
+from sports_analytics.api import ROUTERS
+from sports_analytics.config import Settings, get_settings
+from sports_analytics.db.engine import make_engine, make_sessionmaker
+from sports_analytics.logging import configure_logging
+from sports_analytics.middleware import install_error_handlers, install_middleware
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(settings)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        try:
+            yield
+        finally:
+            engine.dispose()
+
+    app = FastAPI(
+        title="sports-analytics",
+        version=__version__,
+        description="Basketball analytics: teams, games, box scores, standings, predictions and AI game briefs.",
+        lifespan=lifespan,
+        default_response_class=ORJSONResponse,
+    )
+    app.state.settings = settings
+    install_middleware(app, settings)
+    install_error_handlers(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

@@ -1,0 +1,110 @@
+"""The ``sports-analytics`` console script.
+
+Each subcommand imports its implementation lazily so ``check`` and ``--help`` stay fast.
+Failures print one line to stderr and exit non-zero; tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from sports_analytics.config import ConfigError, Settings, load_settings
+from sports_analytics.errors import UserFacingError
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    from sports_analytics.server import serve
+
+    serve(settings)
+    return 0
+
+
+def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from sports_analytics.db.migrate import upgrade
+
+    upgrade(settings)
+    return 0
+
+
+def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from sports_analytics.ingest.demo import seed_demo
+
+    seed_demo(settings, force=args.force)
+    return 0
+
+
+def _ingest(settings: Settings, args: argparse.Namespace) -> int:
+    from sports_analytics.ingest.csv_import import ingest_csv
+
+    ingest_csv(settings, args.path)
+    return 0
+
+
+def _check(settings: Settings, args: argparse.Namespace) -> int:
+    from sports_analytics.db.check import check
+
+    check(settings)
+    return 0
+
+
+def _features(settings: Settings, args: argparse.Namespace) -> int:
+    from sports_analytics.analytics.features import compute_features_cli
+
+    compute_features_cli(settings, season=args.season)
+    return 0
+
+
+def _predict(settings: Settings, args: argparse.Namespace) -> int:
+    from sports_analytics.analytics.predictions import run_predictions_cli
+
+    run_predictions_cli(settings, season=args.season)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="sports-analytics", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("serve", help="run the API under gunicorn with uvicorn workers").set_defaults(
+        func=_serve
+    )
+    sub.add_parser("migrate", help="alembic upgrade head, under an advisory lock").set_defaults(
+        func=_migrate
+    )
+    seed = sub.add_parser("seed-demo", help="load the synthetic demo season")
+    seed.add_argument("--force", action="store_true", help="reload even if games exist")
+    seed.set_defaults(func=_seed_demo)
+    ingest = sub.add_parser("ingest", help="import games from a team game-log CSV")
+    ingest.add_argument("path", help="CSV file (see docs/ingest-format.md)")
+    ingest.set_defaults(func=_ingest)
+    sub.add_parser("check", help="validate config and database connectivity").set_defaults(
+        func=_check
+    )
+    for name, func, helptext in (
+        ("features", _features, "recompute pre-game features"),
+        ("predict", _predict, "fill win probabilities for every game"),
+    ):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("--season", type=int, default=None, help="only this season")
+        p.set_defaults(func=func)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        from sports_analytics.logging import configure_logging
+
+        configure_logging(settings)
+        return int(args.func(settings, args))
+    except (ConfigError, UserFacingError) as exc:
+        print(f"sports-analytics {args.command}: {exc}", file=sys.stderr)
+        return getattr(exc, "exit_code", 2)
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,33 @@
+"""Engine construction: timeouts and pool settings live here and nowhere else."""
+
+from __future__ import annotations
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.orm import sessionmaker
+
+from sports_analytics.config import Settings
+
+
+def make_engine(settings: Settings, *, application_name: str = "sports-analytics") -> Engine:
+    options = (
+        f"-c statement_timeout={settings.db_statement_timeout_ms} "
+        f"-c lock_timeout={settings.db_statement_timeout_ms} "
+        "-c idle_in_transaction_session_timeout=60000"
+    )
+    return create_engine(
+        settings.sqlalchemy_url,
+        pool_pre_ping=True,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
+        pool_recycle=1800,
+        connect_args={
+            "connect_timeout": settings.db_connect_timeout_seconds,
+            "application_name": application_name,
+            "options": options,
+        },
+    )
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker:
+    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)

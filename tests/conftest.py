@@ -1,0 +1,133 @@
+"""Shared fixtures: a real PostgreSQL (local cluster or TEST_DATABASE_URL) and databases on it.
+
+Databases are cheap: each test that writes gets its own, cloned from a migrated (and, for
+``seeded_db_url``, seeded) template database built once per session.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from pgharness import PgCluster, wait_for
+
+TEMPLATE_MIGRATED = "sa_tpl_migrated"
+TEMPLATE_SEEDED = "sa_tpl_seeded"
+
+
+def with_dbname(url: str, dbname: str) -> str:
+    params = conninfo_to_dict(url)
+    params["dbname"] = dbname
+    return "postgresql://" + _userinfo(params) + f"{params.get('host', '127.0.0.1')}:{params.get('port', 5432)}/{dbname}"
+
+
+def _userinfo(params: dict) -> str:
+    user = params.get("user", "postgres")
+    password = params.get("password")
+    return f"{user}:{password}@" if password else f"{user}@"
+
+
+def admin_execute(admin_url: str, sql: str) -> None:
+    with psycopg.connect(make_conninfo(admin_url), autocommit=True) as conn:
+        conn.execute(sql)
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> Iterator[str]:
+    """URL of a maintenance database on a running server."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        wait_for(url)
+        yield url
+        return
+    cluster = PgCluster()
+    cluster.start()
+    try:
+        wait_for(cluster.url)
+        yield cluster.url
+    finally:
+        cluster.destroy()
+
+
+def make_settings(url: str, **overrides):
+    from sports_analytics.config import Settings
+
+    values = {"database_url": url, "app_env": "development", "log_format": "json"}
+    values.update(overrides)
+    return Settings(**values)
+
+
+def _create_db(admin_url: str, template: str | None = None) -> str:
+    name = f"sa_test_{uuid.uuid4().hex[:12]}"
+    suffix = f" TEMPLATE {template}" if template else ""
+    admin_execute(admin_url, f'CREATE DATABASE "{name}"{suffix}')
+    return name
+
+
+def _drop_db(admin_url: str, name: str) -> None:
+    admin_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def migrated_template(pg_admin_url: str) -> str:
+    from sports_analytics.db.migrate import upgrade
+
+    admin_execute(pg_admin_url, f'DROP DATABASE IF EXISTS "{TEMPLATE_MIGRATED}" WITH (FORCE)')
+    admin_execute(pg_admin_url, f'CREATE DATABASE "{TEMPLATE_MIGRATED}"')
+    upgrade(make_settings(with_dbname(pg_admin_url, TEMPLATE_MIGRATED)))
+    return TEMPLATE_MIGRATED
+
+
+@pytest.fixture(scope="session")
+def seeded_template(pg_admin_url: str, migrated_template: str) -> str:
+    from sports_analytics.ingest.demo import seed_demo
+
+    admin_execute(pg_admin_url, f'DROP DATABASE IF EXISTS "{TEMPLATE_SEEDED}" WITH (FORCE)')
+    admin_execute(pg_admin_url, f'CREATE DATABASE "{TEMPLATE_SEEDED}" TEMPLATE {migrated_template}')
+    seed_demo(make_settings(with_dbname(pg_admin_url, TEMPLATE_SEEDED)), force=False)
+    return TEMPLATE_SEEDED
+
+
+@pytest.fixture
+def empty_db_url(pg_admin_url: str) -> Iterator[str]:
+    name = _create_db(pg_admin_url)
+    yield with_dbname(pg_admin_url, name)
+    _drop_db(pg_admin_url, name)
+
+
+@pytest.fixture
+def migrated_db_url(pg_admin_url: str, migrated_template: str) -> Iterator[str]:
+    name = _create_db(pg_admin_url, migrated_template)
+    yield with_dbname(pg_admin_url, name)
+    _drop_db(pg_admin_url, name)
+
+
+@pytest.fixture
+def seeded_db_url(pg_admin_url: str, seeded_template: str) -> Iterator[str]:
+    """A private copy of the seeded demo database: tests may write to it."""
+    name = _create_db(pg_admin_url, seeded_template)
+    yield with_dbname(pg_admin_url, name)
+    _drop_db(pg_admin_url, name)
+
+
+@pytest.fixture(scope="module")
+def shared_seeded_db_url(pg_admin_url: str, seeded_template: str) -> Iterator[str]:
+    """One seeded copy per test module, for read-only tests."""
+    name = _create_db(pg_admin_url, seeded_template)
+    yield with_dbname(pg_admin_url, name)
+    _drop_db(pg_admin_url, name)
+
+
+@pytest.fixture(scope="module")
+def client(shared_seeded_db_url: str):
+    from fastapi.testclient import TestClient
+
+    from sports_analytics.app import create_app
+
+    with TestClient(create_app(make_settings(shared_seeded_db_url))) as test_client:
+        yield test_client
