@@ -77,6 +77,8 @@ class Game(Base):
     home_score: Mapped[int | None] = mapped_column(SmallInteger)
     away_score: Mapped[int | None] = mapped_column(SmallInteger)
     status: Mapped[str] = mapped_column(String(16), server_default="scheduled")
+    # The source's own id (a CSV ``game_id``; ``DEMO-...`` for the synthetic demo season).
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
@@ -165,8 +167,12 @@ class GameFeatures(Base):
 
     __tablename__ = "game_features"
 
-    game_id: Mapped[int] = mapped_column(ForeignKey("games.id", ondelete="CASCADE"), primary_key=True)
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="RESTRICT"), primary_key=True)
+    game_id: Mapped[int] = mapped_column(
+        ForeignKey("games.id", ondelete="CASCADE"), primary_key=True
+    )
+    team_id: Mapped[int] = mapped_column(
+        ForeignKey("teams.id", ondelete="RESTRICT"), primary_key=True
+    )
     is_home: Mapped[bool] = mapped_column(Boolean)
     games_played: Mapped[int] = mapped_column(SmallInteger, server_default="0")
     win_pct_last5: Mapped[float | None] = mapped_column(Float)
@@ -184,7 +190,9 @@ class GameFeatures(Base):
     efg_pct_last5: Mapped[float | None] = mapped_column(Float)
     ts_pct_last5: Mapped[float | None] = mapped_column(Float)
     streak: Mapped[int] = mapped_column(SmallInteger, server_default="0")
-    computed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    computed_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
 
     __table_args__ = (Index("ix_game_features_team_id", "team_id"),)
 
@@ -200,7 +208,9 @@ class Prediction(Base):
     home_rating: Mapped[float | None] = mapped_column(Float)
     away_rating: Mapped[float | None] = mapped_column(Float)
     was_correct: Mapped[bool | None] = mapped_column(Boolean)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
 
     __table_args__ = (
         UniqueConstraint("game_id", "model", name="uq_predictions_game_model"),

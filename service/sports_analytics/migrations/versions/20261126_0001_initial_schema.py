@@ -43,6 +43,7 @@ def upgrade() -> None:
         sa.Column("home_score", sa.SmallInteger(), nullable=True),
         sa.Column("away_score", sa.SmallInteger(), nullable=True),
         sa.Column("status", sa.String(length=16), server_default="scheduled", nullable=False),
+        sa.Column("external_id", sa.String(length=64), nullable=True),
         sa.Column(
             "updated_at",
             sa.DateTime(timezone=True),
@@ -72,6 +73,7 @@ def upgrade() -> None:
             ondelete="RESTRICT",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_games")),
+        sa.UniqueConstraint("external_id", name=op.f("uq_games_external_id")),
         sa.UniqueConstraint("season", "date", "home_team_id", name="uq_games_season_date_home"),
     )
     op.create_index("ix_games_away_team_id_date", "games", ["away_team_id", "date"], unique=False)
