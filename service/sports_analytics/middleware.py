@@ -1,13 +1,239 @@
-"""Placeholder until the ops work lands: request id, access log, metrics, error handlers."""
+"""Request id, access log, metrics, body-size limit and error handlers.
 
+:class:`ObservabilityMiddleware` is a pure ASGI middleware (``BaseHTTPMiddleware`` costs a task
+and a stream per request). Per HTTP request it:
+
+* takes ``X-Request-ID`` from the request when it is printable ASCII of at most 128 characters,
+  otherwise generates one; echoes it in the response and binds it to every log line
+  (``clear_contextvars`` + ``bind_contextvars``);
+* rejects bodies larger than ``MAX_BODY_BYTES`` with 413 (by ``Content-Length`` up front, and
+  by counting for chunked uploads);
+* records ``http_requests_total``, ``http_request_duration_seconds`` and
+  ``http_requests_in_progress`` labelled by the route *template* (``<unmatched>`` when no route
+  matched), so label cardinality stays bounded whatever paths clients send;
+* writes one access line: method, route, path, status, duration_ms;
+* turns an unhandled exception into a 500 JSON body carrying the request id (the traceback is
+  logged, never sent).
+
+Database failures (unreachable, pool exhausted, statement timeout) are mapped by
+:func:`install_error_handlers` to **503** ``{"detail": "database unavailable"}`` with
+``Retry-After: 1``. A statement timeout is reported the same way (not 504): to a client it is
+the same condition, "the database cannot answer right now, retry", and one status keeps
+dashboards and retry policies simple. The log line says which one it was (``reason``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+import orjson
+import psycopg
+import structlog
 from fastapi import FastAPI
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.requests import Request
+from starlette.responses import Response
 
+from sports_analytics import __version__
+from sports_analytics import metrics as prom
 from sports_analytics.config import Settings
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+access_log = structlog.get_logger("sports_analytics.access")
+log = structlog.get_logger(__name__)
+
+UNMATCHED = "<unmatched>"
+_VALID_REQUEST_ID = re.compile(rb"[\x20-\x7e]{1,128}")
+_JSON = (b"content-type", b"application/json")
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def _new_request_id() -> str:
+    return os.urandom(16).hex()
+
+
+class ObservabilityMiddleware:
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+        # Label children cached by key: .labels() takes a lock and validates every call.
+        self._counters: dict[tuple[str, str, int], Any] = {}
+        self._histograms: dict[tuple[str, str], Any] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        start = time.perf_counter()
+        request_id: str | None = None
+        content_length = -1
+        chunked = False
+        for name, value in scope["headers"]:
+            if name == b"x-request-id":
+                if _VALID_REQUEST_ID.fullmatch(value):
+                    request_id = value.decode("ascii")
+            elif name == b"content-length":
+                try:
+                    content_length = int(value)
+                except ValueError:
+                    content_length = -1
+            elif name == b"transfer-encoding" and b"chunked" in value.lower():
+                chunked = True
+        if request_id is None:
+            request_id = _new_request_id()
+        rid_bytes = request_id.encode("ascii")
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+
+        status = 0
+        response_started = False
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                response_started = True
+                headers = list(message.get("headers", ()))
+                headers.append((b"x-request-id", rid_bytes))
+                message["headers"] = headers
+            await send(message)
+
+        receive_fn = receive
+        if chunked:
+            receive_fn = self._counting_receive(receive)
+
+        prom.http_requests_in_progress.inc()
+        try:
+            if content_length > self.max_body_bytes:
+                await self._send_error(send_wrapper, 413, "request body too large")
+            else:
+                await self.app(scope, receive_fn, send_wrapper)
+        except BodyTooLarge:
+            if response_started:
+                raise
+            await self._send_error(send_wrapper, 413, "request body too large")
+        except Exception:
+            log.exception("unhandled exception", method=scope["method"], path=scope["path"])
+            if response_started:
+                raise
+            await self._send_error(send_wrapper, 500, "internal server error",
+                                   request_id=request_id)
+        finally:
+            prom.http_requests_in_progress.dec()
+            duration = time.perf_counter() - start
+            route_obj = scope.get("route")
+            route = getattr(route_obj, "path", None) or UNMATCHED
+            method = scope["method"]
+            status = status or 500
+            key = (method, route, status)
+            counter = self._counters.get(key)
+            if counter is None:
+                counter = prom.http_requests_total.labels(method, route, str(status))
+                self._counters[key] = counter
+            counter.inc()
+            hkey = (method, route)
+            hist = self._histograms.get(hkey)
+            if hist is None:
+                hist = prom.http_request_duration_seconds.labels(method, route)
+                self._histograms[hkey] = hist
+            hist.observe(duration)
+            access_log.info(
+                "request",
+                method=method,
+                route=route,
+                path=scope["path"],
+                status=status,
+                duration_ms=round(duration * 1000, 2),
+            )
+
+    def _counting_receive(self, receive: Receive) -> Receive:
+        received = 0
+        limit = self.max_body_bytes
+
+        async def wrapped() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge()
+            return message
+
+        return wrapped
+
+    @staticmethod
+    async def _send_error(send: Send, status: int, detail: str, **extra: str) -> None:
+        body = orjson.dumps({"detail": detail, **extra})
+        await send({
+            "type": "http.response.start",
+            "status": status,
+            "headers": [_JSON, (b"content-length", str(len(body)).encode())],
+        })
+        await send({"type": "http.response.body", "body": body})
 
 
 def install_middleware(app: FastAPI, settings: Settings) -> None:
-    return None
+    app.add_middleware(ObservabilityMiddleware, max_body_bytes=settings.max_body_bytes)
+    prom.set_build_info(settings.app_version or __version__, settings.git_sha)
+
+
+# --- error handlers ---------------------------------------------------------------------
+
+_DB_UNAVAILABLE = orjson.dumps({"detail": "database unavailable"})
+
+
+def _db_reason(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    if isinstance(orig, psycopg.errors.QueryCanceled):
+        return "statement timeout"
+    if isinstance(orig, psycopg.errors.LockNotAvailable):
+        return "lock timeout"
+    if isinstance(exc, PoolTimeoutError):
+        return "connection pool exhausted"
+    return "connection failed"
+
+
+def _first_line(exc: BaseException) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    lines = str(orig).strip().splitlines()
+    return lines[0] if lines else type(orig).__name__
+
+
+async def database_unavailable(request: Request, exc: Exception) -> Response:
+    log.warning(
+        "database unavailable",
+        reason=_db_reason(exc),
+        error_type=type(getattr(exc, "orig", None) or exc).__name__,
+        error=_first_line(exc),
+        path=request.url.path,
+    )
+    return Response(_DB_UNAVAILABLE, status_code=503, media_type="application/json",
+                    headers={"Retry-After": "1"})
+
+
+async def dbapi_error(request: Request, exc: Exception) -> Response:
+    """Other DBAPI errors: a lost connection is an outage (503); anything else is a bug (500)."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return await database_unavailable(request, exc)
+    raise exc
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    return None
+    for exc_type in (OperationalError, InterfaceError, PoolTimeoutError,
+                     psycopg.OperationalError, psycopg.InterfaceError):
+        app.add_exception_handler(exc_type, database_unavailable)
+    app.add_exception_handler(DBAPIError, dbapi_error)
