@@ -12,7 +12,9 @@ from sports_analytics import __version__
 from sports_analytics.api import ROUTERS
 from sports_analytics.config import Settings, get_settings
 from sports_analytics.db.engine import make_engine, make_sessionmaker
+from sports_analytics.db.readiness import ReadinessChecker
 from sports_analytics.logging import configure_logging
+from sports_analytics.metrics import instrument_pool
 from sports_analytics.middleware import install_error_handlers, install_middleware
 
 
@@ -25,10 +27,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = make_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        uninstrument = instrument_pool(engine, settings)
+        app.state.readiness = ReadinessChecker(settings)
         try:
             yield
         finally:
             engine.dispose()
+            uninstrument()
 
     app = FastAPI(
         title="sports-analytics",
