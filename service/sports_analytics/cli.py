@@ -91,19 +91,66 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _wants_json_early() -> bool:
+    """Before settings load (a ConfigError), decide the output format from the raw env."""
+    import os
+
+    fmt = os.environ.get("LOG_FORMAT", "").strip().lower()
+    if fmt in ("json", "console"):
+        return fmt == "json"
+    return os.environ.get("APP_ENV", "").strip().lower() == "production"
+
+
+def _report_config_error(command: str, exc: ConfigError) -> None:
+    """Logging is not configured yet (its settings are what failed): write the line by hand."""
+    if _wants_json_early():
+        import json
+        import os
+        from datetime import UTC, datetime
+
+        line = {
+            "event": "command failed",
+            "command": command,
+            "error": str(exc),
+            "level": "error",
+            "logger": "sports_analytics.cli",
+            "timestamp": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+            "pid": os.getpid(),
+        }
+        print(json.dumps(line), file=sys.stderr, flush=True)
+    else:
+        print(f"sports-analytics {command}: {exc}", file=sys.stderr, flush=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        from sports_analytics.logging import configure_logging
+    except ConfigError as exc:
+        _report_config_error(args.command, exc)
+        return 2
+    import structlog
 
-        configure_logging(settings)
+    from sports_analytics.logging import configure_logging
+
+    configure_logging(settings)
+    log = structlog.get_logger("sports_analytics.cli")
+    json_mode = settings.effective_log_format == "json"
+    try:
         return int(args.func(settings, args))
     except (ConfigError, UserFacingError) as exc:
-        print(f"sports-analytics {args.command}: {exc}", file=sys.stderr)
-        return getattr(exc, "exit_code", 2)
+        code = 2 if isinstance(exc, ConfigError) else exc.exit_code
+        if json_mode:
+            log.error("command failed", command=args.command, error=str(exc), exit_code=code)
+        else:
+            print(f"sports-analytics {args.command}: {exc}", file=sys.stderr, flush=True)
+        return code
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        # A bug, not a user error: one log line, traceback included (JSON-escaped in prod).
+        log.exception("command crashed", command=args.command, error=f"{type(exc).__name__}: {exc}")
+        return 1
 
 
 if __name__ == "__main__":
