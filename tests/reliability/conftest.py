@@ -1,0 +1,115 @@
+"""Fixtures for the reliability suite.
+
+- The e2e plumbing (``docker_engine``, ``app_image``, ``compose_project``) is the image helper's
+  ``tests/e2e/conftest.py``, loaded under its own module name; its skip/fail rule (skip without
+  an engine unless ``RUN_E2E=1``) is applied here to the ``e2e``-marked tests of this directory.
+- ``seeded_cluster``: a private PostgreSQL cluster holding a migrated, seeded database, for tests
+  that stop, start or freeze the database.
+- ``live_server``: ``sports-analytics serve`` on a loopback port against a seeded copy.
+
+Measured figures go to benchmarks/results/reliability-figures.json and are printed at the end
+of the run (``benchmarks/faults.py`` prints them as a table).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from relharness import (
+    FIGURES_FILE,
+    LiveServer,
+    PgCluster,
+    cli_path,
+    wait_for,
+)
+
+_E2E_CONFTEST = Path(__file__).resolve().parents[1] / "e2e" / "conftest.py"
+
+
+def _load_e2e_plumbing():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("sa_e2e_plumbing", _E2E_CONFTEST)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["sa_e2e_plumbing"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+e2e = _load_e2e_plumbing()
+docker_engine = e2e.docker_engine
+app_image = e2e.app_image
+compose_project = e2e.compose_project
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("e2e") is None:
+        return
+    ok, why = e2e.engine_status()
+    if ok:
+        return
+    if e2e.run_e2e_required():
+        pytest.fail(f"RUN_E2E=1 but no usable Docker engine: {why}", pytrace=False)
+    pytest.skip(f"no Docker engine ({why}); RUN_E2E=1 turns this into a failure")
+
+
+_figures_at_start: dict = {}
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    global _figures_at_start
+    try:
+        _figures_at_start = json.loads(FIGURES_FILE.read_text())
+    except (OSError, ValueError):
+        _figures_at_start = {}
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
+    try:
+        figures = json.loads(FIGURES_FILE.read_text())
+    except (OSError, ValueError):
+        return
+    fresh = {k: v for k, v in figures.items() if _figures_at_start.get(k) != v}
+    if not fresh:
+        return
+    terminalreporter.section("reliability figures (this run)")
+    for name, fig in sorted(fresh.items()):
+        terminalreporter.write_line(f"{name:<44} {fig['value']!s:>10} {fig['unit']:<6} {fig['note']}")
+
+
+@pytest.fixture(scope="module")
+def seeded_cluster() -> Iterator[tuple[PgCluster, str]]:
+    """A private cluster with database ``sports_analytics`` migrated and seeded via the CLI."""
+    cluster = PgCluster()
+    try:
+        cluster.start()
+        wait_for(cluster.url)
+        subprocess.run(
+            [str(cluster.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(cluster.port), "-U",
+             cluster.user, "sports_analytics"], check=True, capture_output=True, timeout=60)
+        url = cluster.url.rsplit("/", 1)[0] + "/sports_analytics"
+        from relharness import prepare_database
+
+        prepare_database(url)
+        yield cluster, url
+    finally:
+        cluster.destroy()
+
+
+@pytest.fixture(scope="module")
+def live_server(shared_seeded_db_url: str) -> Iterator[LiveServer]:
+    server = LiveServer(shared_seeded_db_url, workers=2)
+    try:
+        server.start()
+        server.wait_ready(30)
+        yield server
+    finally:
+        server.close()
+
+
+__all__ = ["app_image", "cli_path", "compose_project", "docker_engine"]

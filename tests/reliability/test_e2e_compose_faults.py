@@ -1,0 +1,265 @@
+"""Faults against the real Compose stack (image built from the repo's Dockerfile).
+
+- Outage: ``docker compose stop postgres`` / ``start``, and ``pause`` / ``unpause``: readiness
+  flip time, data routes 503 within the timeouts, /healthz 200, recovery time, no api restart.
+- Restart under load: a steady request stream while the api container gets SIGTERM
+  (``docker compose stop``: graceful, must exit 0) and starts again. No response may be an
+  error; a client that retries refused/unanswered connections sees no failure at all.
+- Concurrent deploys: three ``migrate`` containers started at once (``--scale migrate=3``) all
+  exit 0, ``alembic_version`` holds one row at head, and the demo season is loaded once.
+
+Marked e2e: skipped without a Docker engine unless RUN_E2E=1 (then it fails loudly).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import httpx
+import pytest
+from relharness import data_urls, poll_until, record_figure, status
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
+
+READY_FLIP_LIMIT_S = 5.0
+RECOVERY_LIMIT_S = 10.0
+# Compose defaults: connect 3 s, pool wait 5 s, statement 5 s; plus slack. Longer is a hang.
+REQUEST_BOUND_S = 5 + 5 + 2.0
+UNAVAILABLE = {"detail": "database unavailable"}
+
+
+@pytest.fixture(scope="module")
+def stack(app_image: str) -> Iterator:  # type: ignore[no-untyped-def]
+    import sa_e2e_plumbing as e2e  # loaded by this directory's conftest
+
+    project = e2e.ComposeProject(e2e.unique_name("sarel"), image=app_image)
+    try:
+        project.up(timeout=240)
+        e2e.wait_http(project.base_url + "/readyz", timeout=60)
+        yield project
+    finally:
+        project.down(volumes=True)
+
+
+def _container_state(project, service: str) -> dict:  # type: ignore[no-untyped-def]
+    return project.inspect(service)["State"]
+
+
+def _timed(url: str, timeout: float = 30.0) -> tuple[int | None, object, float]:
+    started = time.monotonic()
+    try:
+        resp = httpx.get(url, timeout=timeout)
+        body: object = resp.json() if "json" in resp.headers.get("content-type", "") else resp.text[:200]
+        return resp.status_code, body, time.monotonic() - started
+    except httpx.HTTPError as exc:
+        return None, repr(exc), time.monotonic() - started
+
+
+def _outage(project, kind: str, down: list[str], up: list[str]) -> None:  # type: ignore[no-untyped-def]
+    base = project.base_url
+    urls = data_urls(base)
+    api_started = _container_state(project, "api")["StartedAt"]
+
+    project.compose(*down, "postgres")
+    down_at = time.monotonic()
+    flipped = poll_until(lambda: status(base + "/readyz", timeout=10) == 503, 30, interval=0.05)
+    flip_s = time.monotonic() - down_at
+    assert flipped, f"/readyz never turned 503 after {kind}\n{project.logs('api')[-3000:]}"
+    record_figure(f"compose_{kind}.readyz_flip_s", round(flip_s, 2), "s",
+                  f"docker compose {' '.join(down)} postgres -> /readyz 503")
+
+    assert status(base + "/healthz") == 200
+    problems, worst = [], 0.0
+    for url in urls:
+        code, body, took = _timed(url)
+        worst = max(worst, took)
+        if code != 503 or body != UNAVAILABLE or took > REQUEST_BOUND_S:
+            problems.append(f"{url}: {code} {body!r} in {took:.2f}s")
+    record_figure(f"compose_{kind}.slowest_503_s", round(worst, 2), "s",
+                  f"slowest data-route answer, DB {kind} (bound {REQUEST_BOUND_S:g} s)")
+    assert status(base + "/healthz") == 200
+
+    project.compose(*up, "postgres")
+    up_at = time.monotonic()
+    recovered = poll_until(lambda: status(base + "/readyz", timeout=5) == 200, 60, interval=0.05)
+    recovery_s = time.monotonic() - up_at
+    assert recovered, f"/readyz never recovered after {kind}\n{project.logs('api')[-3000:]}"
+    record_figure(f"compose_{kind}.recovery_s", round(recovery_s, 2), "s",
+                  f"docker compose {' '.join(up)} postgres -> /readyz 200, api not restarted")
+
+    assert not problems, f"data routes during the outage ({kind}):\n" + "\n".join(problems)
+    assert flip_s <= READY_FLIP_LIMIT_S, f"readiness flip {flip_s:.2f}s > {READY_FLIP_LIMIT_S}s"
+    assert recovery_s <= RECOVERY_LIMIT_S, f"recovery {recovery_s:.2f}s > {RECOVERY_LIMIT_S}s"
+    after = [(u, status(u, timeout=10)) for u in urls]
+    assert all(code == 200 for _, code in after), after
+    assert _container_state(project, "api")["StartedAt"] == api_started, "api was restarted"
+
+
+def test_compose_postgres_stopped(stack) -> None:  # type: ignore[no-untyped-def]
+    _outage(stack, "stopped", ["stop", "-t", "10"], ["start"])
+
+
+def test_compose_postgres_paused(stack) -> None:  # type: ignore[no-untyped-def]
+    try:
+        _outage(stack, "paused", ["pause"], ["unpause"])
+    finally:
+        stack.compose("unpause", "postgres", check=False)
+
+
+# --------------------------------------------------------------------------------------------
+# Restart under load
+
+
+@dataclass
+class Stream:
+    """A steady request stream in a thread; ``retry`` retries refused/unanswered connections."""
+
+    urls: list[str]
+    retry: bool
+    rate: float = 20.0
+    outcomes: Counter = field(default_factory=Counter)
+    failures: list[str] = field(default_factory=list)
+    retries: int = 0
+    longest_wait_s: float = 0.0
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        # A fresh connection per request: stale keep-alive sockets are a client concern, not
+        # what this test is about.
+        limits = httpx.Limits(max_keepalive_connections=0)
+        with httpx.Client(timeout=httpx.Timeout(30.0, connect=2.0), limits=limits) as client:
+            i = 0
+            next_at = time.monotonic()
+            while not self.stop.is_set():
+                url = self.urls[i % len(self.urls)]
+                i += 1
+                self._one(client, url)
+                next_at += 1 / self.rate
+                time.sleep(max(0.0, next_at - time.monotonic()))
+
+    def _one(self, client: httpx.Client, url: str) -> None:
+        started = time.monotonic()
+        deadline = started + 60
+        while True:
+            try:
+                resp = client.get(url)
+            except (httpx.ConnectError, httpx.RemoteProtocolError) as exc:
+                # refused, or the connection closed before any response byte (the port proxy
+                # accepts while the container has no listener): the request never ran
+                kind = "refused" if isinstance(exc, httpx.ConnectError) else "closed_unanswered"
+                if self.retry and time.monotonic() < deadline:
+                    self.retries += 1
+                    time.sleep(0.1)
+                    continue
+                self.outcomes[kind] += 1
+                if self.retry:
+                    self.failures.append(f"{url}: gave up after 60 s ({exc!r})")
+                return
+            except httpx.HTTPError as exc:  # timeouts, resets mid-response: always failures
+                self.outcomes["failed"] += 1
+                self.failures.append(f"{url}: {exc!r}")
+                return
+            self.longest_wait_s = max(self.longest_wait_s, time.monotonic() - started)
+            if 200 <= resp.status_code < 300:
+                self.outcomes["ok"] += 1
+            else:
+                self.outcomes[f"http_{resp.status_code}"] += 1
+                self.failures.append(f"{url}: HTTP {resp.status_code} {resp.text[:120]}")
+            return
+
+
+def test_restart_under_load(stack) -> None:  # type: ignore[no-untyped-def]
+    base = stack.base_url
+    game = httpx.get(base + "/api/v1/games", params={"limit": 1}, timeout=10).json()["items"][0]
+    urls = [f"{base}/api/v1/standings?season={game['season']}", f"{base}/api/v1/games/{game['game_id']}",
+            f"{base}/api/v1/teams", f"{base}/api/v1/games?limit=20"]
+    retrying, plain = Stream(urls, retry=True), Stream(urls, retry=False)
+    threads = [threading.Thread(target=s.run, daemon=True) for s in (retrying, plain)]
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(3)
+        stopped_at = time.monotonic()
+        stack.compose("stop", "-t", "30", "api", timeout=90)
+        stop_s = time.monotonic() - stopped_at
+        state = _container_state(stack, "api")
+        exit_code = state["ExitCode"]
+        stack.compose("start", "api", timeout=90)
+        assert poll_until(lambda: status(base + "/readyz", timeout=3) == 200, 60, interval=0.1)
+        back_s = time.monotonic() - stopped_at
+        time.sleep(3)
+    finally:
+        for s in (retrying, plain):
+            s.stop.set()
+        for t in threads:
+            t.join(90)
+
+    logs = stack.logs("api")
+    total_retrying = sum(retrying.outcomes.values())
+    plain_errors = sum(v for k, v in plain.outcomes.items() if k not in {"ok", "refused", "closed_unanswered"})
+    record_figure("restart.requests_sent", total_retrying + sum(plain.outcomes.values()), "requests",
+                  "two 20 req/s streams across a SIGTERM + start of the api container")
+    record_figure("restart.failed_retrying_client", len(retrying.failures), "requests",
+                  f"client retrying refused connections; {retrying.retries} retries, "
+                  f"longest wait {retrying.longest_wait_s:.1f} s")
+    record_figure("restart.failed_accepted_requests", plain_errors, "requests",
+                  "non-retrying client: error responses, timeouts or resets mid-response "
+                  f"(refused {plain.outcomes['refused']}, closed unanswered "
+                  f"{plain.outcomes['closed_unanswered']})")
+    record_figure("restart.sigterm_to_exit_s", round(stop_s, 2), "s",
+                  f"docker compose stop api (graceful), exit code {exit_code}")
+    record_figure("restart.sigterm_to_ready_s", round(back_s, 2), "s", "stop + start until /readyz 200")
+
+    assert exit_code == 0, f"api exited {exit_code} on SIGTERM\n{logs[-3000:]}"
+    assert retrying.outcomes["ok"] > 50 and total_retrying == retrying.outcomes["ok"], retrying.outcomes
+    assert not retrying.failures, retrying.failures[:10]
+    assert plain_errors == 0, (plain.outcomes, plain.failures[:10])
+    assert "Traceback" not in logs, logs[-3000:]
+
+
+# --------------------------------------------------------------------------------------------
+# Concurrent deploys
+
+
+def test_three_migrate_containers_at_once(app_image: str) -> None:
+    import sa_e2e_plumbing as e2e
+
+    from sports_analytics.db.migrate import script_heads
+
+    project = e2e.ComposeProject(e2e.unique_name("samig"), image=app_image)
+    try:
+        project.up("postgres", timeout=120)
+        project.compose("up", "-d", "--no-deps", "--no-build", "--pull", "never", "--scale",
+                        "migrate=3", "migrate", timeout=120)
+
+        def all_exited() -> bool:
+            out = project.compose("ps", "-a", "--format", "json", "migrate").stdout
+            rows = [json.loads(line) for line in out.splitlines() if line.strip()]
+            if out.strip().startswith("["):
+                rows = json.loads(out)
+            return len(rows) == 3 and all(r["State"] == "exited" for r in rows)
+
+        assert poll_until(all_exited, 300, interval=1), project.logs("migrate")[-4000:]
+        ids = project.compose("ps", "-a", "-q", "migrate").stdout.split()
+        codes = [json.loads(e2e.docker("inspect", cid).stdout)[0]["State"]["ExitCode"] for cid in ids]
+        logs = project.logs("migrate")
+        assert len(ids) == 3 and codes == [0, 0, 0], f"exit codes {codes}\n{logs[-4000:]}"
+
+        def psql(sql: str) -> list[str]:
+            out = project.compose("exec", "-T", "postgres", "sh", "-c",
+                                  f'psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "{sql}"').stdout
+            return [line for line in out.splitlines() if line.strip()]
+
+        versions = psql("SELECT version_num FROM alembic_version")
+        assert versions == sorted(script_heads()), versions
+        games = psql("SELECT count(*) FROM games")
+        assert games == ["1230"], games
+        record_figure("deploy.concurrent_migrate_exit_codes", ",".join(map(str, codes)), "",
+                      f"3 migrate containers at once; alembic_version rows {versions}")
+    finally:
+        project.down(volumes=True)
