@@ -42,6 +42,7 @@ from starlette.responses import Response
 from sports_analytics import __version__
 from sports_analytics import metrics as prom
 from sports_analytics.config import Settings
+from sports_analytics.logging import access
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -49,7 +50,6 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-access_log = structlog.get_logger("sports_analytics.access")
 log = structlog.get_logger(__name__)
 
 UNMATCHED = "<unmatched>"
@@ -151,14 +151,7 @@ class ObservabilityMiddleware:
                 hist = prom.http_request_duration_seconds.labels(method, route)
                 self._histograms[hkey] = hist
             hist.observe(duration)
-            access_log.info(
-                "request",
-                method=method,
-                route=route,
-                path=scope["path"],
-                status=status,
-                duration_ms=round(duration * 1000, 2),
-            )
+            access(method, route, scope["path"], status, round(duration * 1000, 2))
 
     def _counting_receive(self, receive: Receive) -> Receive:
         received = 0
