@@ -23,8 +23,8 @@ import os
 import re
 import sys
 import threading
-from datetime import UTC, datetime
 from collections.abc import Callable, MutableMapping
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
