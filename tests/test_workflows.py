@@ -121,6 +121,13 @@ def job_script(job: dict[str, Any]) -> str:
     return "\n".join(script(s) for s in steps(job))
 
 
+def expanded_job_script(wf: Workflow, job: dict[str, Any]) -> str:
+    """The job's scripts with literal ``env:`` values substituted (``$CHART`` -> the path)."""
+    return "\n".join(
+        expand_env(script(s), wf.get("env"), job.get("env"), s.get("env")) for s in steps(job)
+    )
+
+
 def expand_env(text: str, *envs: dict[str, Any] | None) -> str:
     """Substitute literal env values (step over job over workflow) into a shell script."""
     merged: dict[str, str] = {}
@@ -130,7 +137,8 @@ def expand_env(text: str, *envs: dict[str, Any] | None) -> str:
         value = merged[key]
         if "${{" in value:
             continue
-        text = re.sub(r'"?\$\{?' + re.escape(key) + r'\}?"?(?![A-Za-z0-9_])', value, text)
+        pattern = r'"?\$\{?' + re.escape(key) + r'\}?"?(?![A-Za-z0-9_])'
+        text = re.sub(pattern, lambda _m, v=value: v, text)
     return text
 
 
@@ -508,8 +516,9 @@ def problems_sign_and_scan(wfs: Workflows) -> list[str]:
 def problems_ci_jobs(wfs: Workflows) -> list[str]:
     """Lint, the README test command against a postgres:16 service, chart tests, Compose e2e."""
     out: list[str] = []
-    ci = jobs(wfs.get("ci.yml") or {})
-    scripts = {job_id: job_script(job) for job_id, job in ci.items()}
+    ci_wf = wfs.get("ci.yml") or {}
+    ci = jobs(ci_wf)
+    scripts = {job_id: expanded_job_script(ci_wf, job) for job_id, job in ci.items()}
     if not any(re.search(r"\bmake lint\b", s) for s in scripts.values()):
         out.append("no `make lint` job")
     test_jobs = [job for job_id, job in ci.items() if re.search(r"\bmake test\b", scripts[job_id])]
