@@ -1,3 +1,143 @@
-from fastapi import APIRouter
+"""Games and box scores.
 
-router = APIRouter()
+The box score is the hot read: one round trip to PostgreSQL, which builds the whole JSON
+document; the bytes go to the client untouched. Its ETag embeds the game id and the data
+version, so a conditional request from a client that already has it is answered 304 from
+memory, without touching the database (see api/caching.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Query, Response
+
+from sports_analytics.api.caching import (
+    FINAL_GAME_CACHE_CONTROL,
+    REVALIDATE_CACHE_CONTROL,
+    DataVersionDep,
+    etag_matches,
+)
+from sports_analytics.api.params import GameIdPath, PaginationDep, SeasonQuery, TeamQuery
+from sports_analytics.api.pgjson import ReaderDep
+from sports_analytics.api.schemas import BoxScore, ErrorDetail, GamePage
+from sports_analytics.api.teams import normalise_abbreviation
+
+router = APIRouter(prefix="/api/v1/games", tags=["games"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    503: {"model": ErrorDetail, "description": "database unavailable"}}
+
+GAME_FIELDS = """'game_id', g.id, 'season', g.season, 'date', g.date, 'status', g.status,
+    'home_team', ht.abbreviation, 'away_team', at.abbreviation,
+    'home_score', g.home_score, 'away_score', g.away_score, 'external_id', g.external_id"""
+
+LIST_SQL = f"""
+WITH wanted AS (SELECT id FROM teams WHERE abbreviation = %(team)s),
+f AS (
+    SELECT g.id, g.date FROM games g
+    WHERE (%(season)s::int IS NULL OR g.season = %(season)s::int)
+      AND (%(team)s::text IS NULL
+           OR g.home_team_id = (SELECT id FROM wanted) OR g.away_team_id = (SELECT id FROM wanted))
+      AND (%(date_from)s::date IS NULL OR g.date >= %(date_from)s::date)
+      AND (%(date_to)s::date IS NULL OR g.date <= %(date_to)s::date))
+SELECT json_build_object(
+    'items', coalesce((
+        SELECT json_agg(json_build_object({GAME_FIELDS}) ORDER BY g.date, g.id)
+        FROM (SELECT id FROM f ORDER BY date, id LIMIT %(limit)s OFFSET %(offset)s) pg
+        JOIN games g ON g.id = pg.id
+        JOIN teams ht ON ht.id = g.home_team_id JOIN teams at ON at.id = g.away_team_id),
+        '[]'::json),
+    'total', (SELECT count(*) FROM f), 'limit', %(limit)s, 'offset', %(offset)s)::text,
+  %(team)s::text IS NULL OR EXISTS (SELECT 1 FROM wanted)
+"""  # noqa: S608 (trusted fragments only)
+
+STAT_COLUMNS = ("minutes", "points", "rebounds", "offensive_rebounds", "assists", "steals",
+                "blocks", "turnovers", "fouls", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta",
+                "plus_minus")
+
+
+def _stats(alias: str) -> str:
+    fields = ", ".join(f"'{c}', {alias}.{c}" for c in STAT_COLUMNS)
+    return (f"{fields}, 'defensive_rebounds', {alias}.rebounds - {alias}.offensive_rebounds")
+
+
+def _team_box(team: str, team_id: str) -> str:
+    return f"""json_build_object(
+        'team', {team}.abbreviation, 'name', {team}.name,
+        'totals', (SELECT json_build_object({_stats("ts")}) FROM team_game_stats ts
+                   WHERE ts.game_id = g.id AND ts.team_id = {team_id}),
+        'players', coalesce((
+            SELECT json_agg(json_build_object(
+                       'player_id', p.id, 'name', p.first_name || ' ' || p.last_name,
+                       'position', p.position, 'starter', ps.starter, {_stats("ps")})
+                   ORDER BY ps.starter DESC, ps.minutes DESC, p.id)
+            FROM player_game_stats ps JOIN players p ON p.id = ps.player_id
+            WHERE ps.game_id = g.id AND ps.team_id = {team_id}), '[]'::json))"""  # noqa: S608 (trusted fragments only)
+
+
+BOX_SCORE_SQL = f"""
+SELECT json_build_object({GAME_FIELDS},
+           'home', {_team_box("ht", "g.home_team_id")},
+           'away', {_team_box("at", "g.away_team_id")})::text,
+       g.status, (SELECT last_value FROM data_version_seq)
+FROM games g JOIN teams ht ON ht.id = g.home_team_id JOIN teams at ON at.id = g.away_team_id
+WHERE g.id = %(game_id)s
+"""  # noqa: S608 (trusted fragments only)
+
+
+@router.get("", response_model=GamePage, responses={
+    404: {"model": ErrorDetail, "description": "unknown team"}, **ERRORS},
+    summary="List games, oldest first")
+async def list_games(
+    reader: ReaderDep,
+    page: PaginationDep,
+    season: SeasonQuery = None,
+    team: TeamQuery = None,
+    date_from: Annotated[dt.date | None, Query(description="on or after (YYYY-MM-DD)")] = None,
+    date_to: Annotated[dt.date | None, Query(description="on or before (YYYY-MM-DD)")] = None,
+) -> Response:
+    abbr = normalise_abbreviation(team) if team else None
+    row = await reader.fetchrow(LIST_SQL, {
+        "season": season, "team": abbr, "date_from": date_from, "date_to": date_to,
+        "limit": page.limit, "offset": page.offset})
+    assert row is not None
+    if not row[1]:
+        raise HTTPException(404, detail=f"team {team!r} not found")
+    return Response(row[0], media_type="application/json")
+
+
+def box_score_etag(game_id: int, version: int) -> str:
+    return f'"bs-{game_id}-{version}"'
+
+
+@router.get("/{game_id}", response_model=BoxScore, responses={
+    304: {"description": "not modified: the If-None-Match ETag is current"},
+    404: {"model": ErrorDetail, "description": "no such game"}, **ERRORS},
+    summary="Box score: both teams' totals and every player line")
+async def get_game(
+    reader: ReaderDep,
+    versions: DataVersionDep,
+    game_id: GameIdPath,
+    if_none_match: Annotated[str | None, Header(max_length=1024)] = None,
+) -> Response:
+    key = f"bs-{game_id}"
+    if if_none_match:
+        version = versions.fresh()
+        if version is not None and key in versions.known:
+            etag = box_score_etag(game_id, version)
+            if etag_matches(if_none_match, etag):
+                return Response(status_code=304, headers=versions.known_headers(key, etag))
+    row = await reader.fetchrow(BOX_SCORE_SQL, {"game_id": game_id})
+    if row is None:
+        raise HTTPException(404, detail=f"game {game_id} not found")
+    body, status, version = row
+    versions.observe(int(version))
+    etag = box_score_etag(game_id, int(version))
+    cache_control = FINAL_GAME_CACHE_CONTROL if status == "final" else REVALIDATE_CACHE_CONTROL
+    versions.remember(key, cache_control)
+    headers = {"ETag": etag, "Cache-Control": cache_control}
+    if etag_matches(if_none_match, etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)

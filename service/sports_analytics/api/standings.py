@@ -1,3 +1,116 @@
-from fastapi import APIRouter
+"""Standings, computed by one SQL statement with window functions (no Python loops).
 
-router = APIRouter()
+Rank within the conference: win percentage, then wins, then the abbreviation (a stable,
+documented stand-in for the NBA's tie-breakers). Games behind are measured from the conference
+leader: ((leader W - leader L) - (W - L)) / 2. The ETag embeds the data version, so a
+conditional request is answered 304 from memory (see api/caching.py).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
+
+from sports_analytics.api.caching import REVALIDATE_CACHE_CONTROL, DataVersionDep, etag_matches
+from sports_analytics.api.params import PaginationDep, SeasonQuery
+from sports_analytics.api.pgjson import ReaderDep
+from sports_analytics.api.schemas import ErrorDetail, Standings
+
+router = APIRouter(prefix="/api/v1/standings", tags=["standings"])
+
+STANDINGS_SQL = """
+WITH season AS (
+    SELECT coalesce(%(season)s::int, (SELECT max(season) FROM games)) AS season
+),
+results AS (  -- one row per team per final game
+    SELECT g.home_team_id AS team_id, g.date, g.id, true AS is_home,
+           g.home_score > g.away_score AS won
+    FROM games g JOIN season s ON g.season = s.season WHERE g.status = 'final'
+    UNION ALL
+    SELECT g.away_team_id, g.date, g.id, false, g.away_score > g.home_score
+    FROM games g JOIN season s ON g.season = s.season WHERE g.status = 'final'
+),
+recent AS (
+    SELECT team_id, won, is_home,
+           row_number() OVER (PARTITION BY team_id ORDER BY date DESC, id DESC) AS n
+    FROM results
+),
+latest AS (
+    SELECT *, first_value(won) OVER (PARTITION BY team_id ORDER BY n) AS last_won FROM recent
+),
+records AS (
+    SELECT team_id,
+           count(*) FILTER (WHERE won) AS wins, count(*) FILTER (WHERE NOT won) AS losses,
+           count(*) FILTER (WHERE won AND is_home) AS home_w,
+           count(*) FILTER (WHERE NOT won AND is_home) AS home_l,
+           count(*) FILTER (WHERE won AND NOT is_home) AS away_w,
+           count(*) FILTER (WHERE NOT won AND NOT is_home) AS away_l,
+           count(*) FILTER (WHERE won AND n <= 10) AS l10_w,
+           count(*) FILTER (WHERE NOT won AND n <= 10) AS l10_l,
+           bool_or(last_won) AS last_won,
+           coalesce(min(n) FILTER (WHERE won <> last_won) - 1, count(*)) AS streak_len
+    FROM latest GROUP BY team_id
+),
+ranked AS (
+    SELECT t.abbreviation, t.name, t.conference, t.division, r.*,
+           round(r.wins::numeric / nullif(r.wins + r.losses, 0), 3) AS win_pct,
+           round((max(r.wins - r.losses) OVER (PARTITION BY t.conference)
+                  - (r.wins - r.losses)) / 2.0, 1) AS games_behind,
+           row_number() OVER (PARTITION BY t.conference
+                              ORDER BY r.wins::numeric / nullif(r.wins + r.losses, 0) DESC,
+                                       r.wins DESC, t.abbreviation) AS conference_rank
+    FROM records r JOIN teams t ON t.id = r.team_id
+),
+page AS (
+    SELECT * FROM ranked ORDER BY conference, conference_rank
+    LIMIT %(limit)s OFFSET %(offset)s
+)
+SELECT json_build_object(
+    'season', (SELECT season FROM season),
+    'items', coalesce((SELECT json_agg(json_build_object(
+                'team', abbreviation, 'name', name, 'conference', conference,
+                'division', division, 'wins', wins, 'losses', losses,
+                'win_pct', coalesce(win_pct, 0), 'games_behind', games_behind,
+                'home', home_w || '-' || home_l, 'away', away_w || '-' || away_l,
+                'last_10', l10_w || '-' || l10_l,
+                'streak', CASE WHEN last_won THEN 'W' ELSE 'L' END || streak_len,
+                'conference_rank', conference_rank) ORDER BY conference, conference_rank)
+              FROM page), '[]'::json),
+    'total', (SELECT count(*) FROM ranked), 'limit', %(limit)s, 'offset', %(offset)s)::text,
+  (SELECT last_value FROM data_version_seq)
+"""
+
+
+def standings_etag(season: int | None, limit: int, offset: int, version: int) -> str:
+    return f'"st-{season or "latest"}-{limit}-{offset}-{version}"'
+
+
+@router.get("", response_model=Standings, responses={
+    304: {"description": "not modified: the If-None-Match ETag is current"},
+    503: {"model": ErrorDetail, "description": "database unavailable"}},
+    summary="Conference standings (default: the latest season)")
+async def get_standings(
+    reader: ReaderDep,
+    versions: DataVersionDep,
+    page: PaginationDep,
+    season: SeasonQuery = None,
+    if_none_match: Annotated[str | None, Header(max_length=1024)] = None,
+) -> Response:
+    if if_none_match:
+        version = versions.fresh()
+        if version is not None:
+            etag = standings_etag(season, page.limit, page.offset, version)
+            if etag_matches(if_none_match, etag):
+                return Response(status_code=304, headers={
+                    "ETag": etag, "Cache-Control": REVALIDATE_CACHE_CONTROL})
+    row = await reader.fetchrow(STANDINGS_SQL, {"season": season, "limit": page.limit,
+                                                "offset": page.offset})
+    assert row is not None
+    body, version = row[0], int(row[1])
+    versions.observe(version)
+    etag = standings_etag(season, page.limit, page.offset, version)
+    headers = {"ETag": etag, "Cache-Control": REVALIDATE_CACHE_CONTROL}
+    if etag_matches(if_none_match, etag):
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/json", headers=headers)

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import structlog
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from sports_analytics.config import Settings
 from sports_analytics.db.engine import make_engine
@@ -446,6 +446,13 @@ def load(conn: Connection, data: DemoData) -> None:
     conn.execute(text("SELECT nextval('data_version_seq')"))
 
 
+def bump_data_version(engine: Engine) -> None:
+    """The second bump, after commit: see api/caching.py for why writers bump twice."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT nextval('data_version_seq')"))
+        conn.commit()
+
+
 # Serialises concurrent seeders (several replicas starting at once): the second one waits,
 # then sees the games and does nothing.
 SEED_LOCK_KEY = 7_351_940_022
@@ -469,6 +476,7 @@ def seed_demo(settings: Settings, force: bool = False) -> bool:
                 return False
             data = generate()
             load(conn, data)
+        bump_data_version(engine)
         log.info("demo season loaded (synthetic data)", season=DEMO_SEASON, games=len(data.games),
                  players=len(data.players), player_lines=len(data.player_lines),
                  replaced=bool(has_games), seconds=round(time.monotonic() - started, 2))

@@ -1,0 +1,89 @@
+"""HTTP caching for data that changes only when data is written.
+
+Every write path (seed, ingest, features, predictions) bumps the ``data_version_seq``
+sequence inside its transaction and once more after commit. ETags embed that version, so a
+write invalidates them all.
+
+Answering ``If-None-Match`` must not cost a database round trip, so each worker keeps:
+
+* the current data version, re-read (``SELECT last_value FROM data_version_seq``, one cheap
+  query) at most once per ``VERSION_TTL_SECONDS``; a conditional request arriving within that
+  window after a write may still get a 304 for the previous version, never longer;
+* the set of box-score ids it has served at that version, so a 304 is only ever given for a
+  representation this process has actually produced.
+
+The second bump after commit closes a race: a reader that saw the pre-commit version together
+with the old rows would otherwise hand out an ETag that matches the new data.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from sports_analytics.api.pgjson import PgReader
+
+VERSION_TTL_SECONDS = 1.0
+FINAL_GAME_CACHE_CONTROL = "public, max-age=3600"
+REVALIDATE_CACHE_CONTROL = "public, no-cache"
+
+
+class DataVersion:
+    def __init__(self, ttl: float = VERSION_TTL_SECONDS) -> None:
+        self.ttl = ttl
+        self.value: int | None = None
+        self._fetched_at = 0.0
+        # Resources this worker has served at ``value``, with their Cache-Control.
+        self.known: dict[str, str] = {}
+
+    def observe(self, version: int) -> None:
+        """Record a version read from the database (a query result carries it for free)."""
+        if version != self.value:
+            self.value = version
+            self.known = {}
+        self._fetched_at = time.monotonic()
+
+    def remember(self, key: str, cache_control: str) -> None:
+        self.known[key] = cache_control
+
+    def known_headers(self, key: str, etag: str) -> dict[str, str]:
+        return {"ETag": etag, "Cache-Control": self.known[key]}
+
+    def fresh(self) -> int | None:
+        if self.value is not None and time.monotonic() - self._fetched_at < self.ttl:
+            return self.value
+        return None
+
+    async def current(self, reader: PgReader) -> int:
+        version = self.fresh()
+        if version is None:
+            row = await reader.fetchrow("SELECT last_value FROM data_version_seq")
+            assert row is not None
+            self.observe(int(row[0]))
+            version = int(row[0])
+        return version
+
+
+def get_data_version(request: Request) -> DataVersion:
+    state = request.app.state
+    dv = getattr(state, "data_version", None)
+    if dv is None:
+        dv = state.data_version = DataVersion()
+    return dv
+
+
+DataVersionDep = Annotated[DataVersion, Depends(get_data_version)]
+
+
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
+    """RFC 9110 weak comparison, as If-None-Match requires; ``*`` matches any current entity."""
+    if not if_none_match:
+        return False
+    opaque = etag.removeprefix("W/")
+    for candidate in if_none_match.split(","):
+        candidate = candidate.strip()
+        if candidate == "*" or candidate.removeprefix("W/") == opaque:
+            return True
+    return False

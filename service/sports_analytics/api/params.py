@@ -1,0 +1,69 @@
+"""Shared query parameters: pagination, seasons, dates, ids. Every integer is bounded so that
+no input can overflow a PostgreSQL column (an overflow would be a 500)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Path, Query
+from fastapi.exceptions import RequestValidationError
+
+from sports_analytics.api.deps import SettingsDep
+
+INT32_MAX = 2**31 - 1
+GAME_ID_MAX = 2**62
+SEASON_MIN, SEASON_MAX = 1946, 2100
+DEFAULT_LIMIT = 50
+
+
+def _page_size_ceiling() -> int:
+    """The documented maximum ``limit``: MAX_PAGE_SIZE as seen at import (default 200).
+
+    The running settings are enforced as well, so a lower setting in tests still applies.
+    """
+    try:
+        return max(1, min(10_000, int(os.environ.get("MAX_PAGE_SIZE", "200"))))
+    except ValueError:
+        return 200
+
+
+PAGE_SIZE_CEILING = _page_size_ceiling()
+
+
+def validation_error(loc: tuple[str, ...], msg: str, value: Any,
+                     kind: str = "value_error") -> RequestValidationError:
+    """A 422 in FastAPI's standard shape, for checks a type annotation cannot express."""
+    return RequestValidationError([{"type": kind, "loc": loc, "msg": msg, "input": value}])
+
+
+@dataclass(frozen=True)
+class Pagination:
+    limit: int
+    offset: int
+
+
+def pagination(
+    settings: SettingsDep,
+    limit: Annotated[int, Query(ge=1, le=PAGE_SIZE_CEILING,
+                                description="page size, at most MAX_PAGE_SIZE (default 200)")]
+    = DEFAULT_LIMIT,
+    offset: Annotated[int, Query(ge=0, le=INT32_MAX, description="rows to skip")] = 0,
+) -> Pagination:
+    if limit > settings.max_page_size:
+        raise validation_error(("query", "limit"),
+                               f"Input should be less than or equal to {settings.max_page_size}",
+                               limit, "less_than_equal")
+    return Pagination(limit=min(limit, settings.max_page_size), offset=offset)
+
+
+PaginationDep = Annotated[Pagination, Depends(pagination)]
+
+PlayerIdPath = Annotated[int, Path(ge=1, le=INT32_MAX, description="player id")]
+GameIdPath = Annotated[int, Path(ge=1, le=GAME_ID_MAX, description="game id")]
+SeasonQuery = Annotated[int | None, Query(ge=SEASON_MIN, le=SEASON_MAX,
+                                          description="season start year: 2025 is 2025-26")]
+TeamQuery = Annotated[str | None, Query(min_length=2, max_length=4, pattern=r"^[A-Za-z]+$",
+                                        description="team abbreviation, case-insensitive")]
+

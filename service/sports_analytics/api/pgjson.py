@@ -1,0 +1,135 @@
+"""The read path of the data routes: one query, JSON built by PostgreSQL, bytes out.
+
+Each worker keeps a small pool of psycopg ``AsyncConnection`` objects in autocommit mode, so a
+request costs exactly one round trip: no pool pre-ping, no BEGIN/ROLLBACK, and psycopg prepares
+the statement after a few executions. The queries return ``json_build_object(...)::text``, which
+goes to the client as-is; Python never builds dicts for the response.
+
+A connection that breaks (server restart, network) is dropped and the query retried once on a
+fresh connection, which is what ``pool_pre_ping`` would buy without paying for it on every
+request. When the database cannot be reached the route answers
+``503 {"detail": "database unavailable"}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+import psycopg
+import structlog
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.engine import URL
+
+from sports_analytics.config import Settings
+
+log = structlog.get_logger(__name__)
+
+DB_UNAVAILABLE = "database unavailable"
+
+
+class DatabaseUnavailableHTTP(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(status_code=503, detail=DB_UNAVAILABLE)
+
+
+def conninfo(url: URL) -> str:
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class PgReader:
+    """A tiny asyncio connection pool for read-only, single-statement queries."""
+
+    def __init__(self, settings: Settings, size: int | None = None) -> None:
+        self._conninfo = conninfo(settings.sqlalchemy_url)
+        self._connect_kwargs: dict[str, Any] = {
+            "autocommit": True,
+            "connect_timeout": settings.db_connect_timeout_seconds,
+            "application_name": "sports-analytics-api",
+            "options": f"-c statement_timeout={settings.db_statement_timeout_ms} "
+                       "-c default_transaction_read_only=on",
+        }
+        self.size = size or settings.db_pool_size
+        self._acquire_timeout = settings.db_pool_timeout_seconds
+        self._idle: list[psycopg.AsyncConnection] = []
+        self._sem: asyncio.Semaphore | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.in_use = 0
+
+    def _bind_loop(self) -> asyncio.Semaphore:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop or self._sem is None:
+            # A new event loop (tests start one per client): connections of the old loop are
+            # unusable there; forget them (their sockets close when garbage-collected).
+            self._idle = []
+            self._sem = asyncio.Semaphore(self.size)
+            self._loop = loop
+        return self._sem
+
+    async def _connect(self) -> psycopg.AsyncConnection:
+        try:
+            return await psycopg.AsyncConnection.connect(self._conninfo, **self._connect_kwargs)
+        except psycopg.OperationalError as exc:
+            log.warning("database connect failed", reason=_first_line(exc))
+            raise DatabaseUnavailableHTTP() from None
+
+    async def fetchrow(self, sql: str, params: Mapping[str, Any] | None = None) -> tuple | None:
+        """Run one statement and return its first row (or None)."""
+        sem = self._bind_loop()
+        try:
+            await asyncio.wait_for(sem.acquire(), self._acquire_timeout)
+        except TimeoutError:
+            log.warning("database pool exhausted", size=self.size)
+            raise DatabaseUnavailableHTTP() from None
+        self.in_use += 1
+        try:
+            for attempt in (1, 2):
+                reused = bool(self._idle)
+                conn = self._idle.pop() if reused else await self._connect()
+                try:
+                    cur = await conn.execute(sql, params)
+                    row = await cur.fetchone()
+                except psycopg.OperationalError as exc:
+                    await _discard(conn)
+                    if reused and attempt == 1 and conn.broken:
+                        continue  # a stale pooled connection: retry once on a fresh one
+                    log.warning("database query failed", reason=_first_line(exc))
+                    raise DatabaseUnavailableHTTP() from None
+                except BaseException:
+                    await _discard(conn)
+                    raise
+                self._idle.append(conn)
+                return row
+            raise DatabaseUnavailableHTTP()  # pragma: no cover - loop always returns or raises
+        finally:
+            self.in_use -= 1
+            sem.release()
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        for conn in idle:
+            await _discard(conn)
+
+
+async def _discard(conn: psycopg.AsyncConnection) -> None:
+    with contextlib.suppress(Exception):  # already broken: nothing more to do
+        await conn.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def get_reader(request: Request) -> PgReader:
+    state = request.app.state
+    reader = getattr(state, "pg_reader", None)
+    if reader is None:
+        reader = state.pg_reader = PgReader(state.settings)
+    return reader
+
+
+ReaderDep = Annotated[PgReader, Depends(get_reader)]
+

@@ -1,0 +1,153 @@
+"""Response models. The routes return JSON built by PostgreSQL as raw bytes; these models
+document it in /openapi.json and the tests validate real responses against them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+
+class ErrorDetail(BaseModel):
+    detail: str = Field(examples=["game 42 not found"])
+
+
+class Page(BaseModel, Generic[T]):
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[T]
+    total: int = Field(ge=0, description="rows matching the filters, ignoring limit/offset")
+    limit: int = Field(ge=1)
+    offset: int = Field(ge=0)
+
+
+class Team(BaseModel):
+    team_id: int
+    abbreviation: str = Field(examples=["BOS"])
+    name: str = Field(examples=["Boston Celtics"])
+    city: str
+    conference: Literal["East", "West"]
+    division: str
+
+
+class RosterEntry(BaseModel):
+    player_id: int
+    name: str
+    position: str | None
+    jersey_number: int | None
+    active: bool
+
+
+class TeamDetail(Team):
+    roster: list[RosterEntry]
+
+
+class Player(BaseModel):
+    player_id: int
+    first_name: str
+    last_name: str
+    name: str
+    team: str | None = Field(description="team abbreviation; null for a free agent")
+    position: str | None
+    jersey_number: int | None
+    height_cm: int | None
+    active: bool
+
+
+class SeasonAverages(BaseModel):
+    season: int
+    team: str | None
+    games: int
+    minutes: float
+    points: float
+    rebounds: float
+    assists: float
+    steals: float
+    blocks: float
+    turnovers: float
+    fg_pct: float | None = Field(description="null without attempts")
+    fg3_pct: float | None
+    ft_pct: float | None
+
+
+class PlayerDetail(Player):
+    season_averages: list[SeasonAverages] = Field(description="one entry per season, latest first")
+
+
+class Game(BaseModel):
+    game_id: int
+    season: int
+    date: dt.date
+    status: Literal["scheduled", "final"]
+    home_team: str
+    away_team: str
+    home_score: int | None
+    away_score: int | None
+    external_id: str | None = Field(description="the source's id; DEMO-... for synthetic games")
+
+
+class StatLine(BaseModel):
+    minutes: float
+    points: int
+    rebounds: int
+    offensive_rebounds: int
+    defensive_rebounds: int
+    assists: int
+    steals: int
+    blocks: int
+    turnovers: int
+    fouls: int
+    fgm: int
+    fga: int
+    fg3m: int
+    fg3a: int
+    ftm: int
+    fta: int
+    plus_minus: int
+
+
+class PlayerLine(StatLine):
+    player_id: int
+    name: str
+    position: str | None
+    starter: bool
+
+
+class TeamBox(BaseModel):
+    team: str
+    name: str
+    totals: StatLine | None = Field(description="null until the game has a box score")
+    players: list[PlayerLine]
+
+
+class BoxScore(Game):
+    home: TeamBox
+    away: TeamBox
+
+
+class StandingsRow(BaseModel):
+    team: str
+    name: str
+    conference: Literal["East", "West"]
+    division: str
+    wins: int
+    losses: int
+    win_pct: float
+    games_behind: float = Field(description="behind the conference leader")
+    home: str = Field(examples=["25-16"])
+    away: str = Field(examples=["19-22"])
+    last_10: str = Field(examples=["7-3"])
+    streak: str = Field(examples=["W3"], description="W or L and the length of the run")
+    conference_rank: int
+
+
+class Standings(Page[StandingsRow]):
+    season: int | None = Field(description="null when there are no games at all")
+
+
+TeamPage = Page[Team]
+PlayerPage = Page[Player]
+GamePage = Page[Game]
