@@ -1,0 +1,273 @@
+"""Analytics routes: pre-game features, predictions, accuracy, and Gemini game briefs.
+
+All endpoints are sync ``def``: the database layer is sync, and so is the Gemini call in
+``/insight``. It runs in the thread pool with a hard bound (per-attempt timeout, no retry
+after a timeout, at most two retries of fast 429/5xx answers, the circuit breaker, and at
+most 8 briefs in flight per process) and holds no database connection while it waits. The
+sync client also avoids tying a cached async HTTP client to one event loop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+
+from sports_analytics.analytics.features import FEATURE_COLUMNS
+from sports_analytics.analytics.predictions import accuracy_report, latest_predicted_season
+from sports_analytics.api.deps import EngineDep
+from sports_analytics.api.params import GameIdPath, PaginationDep, SeasonQuery
+from sports_analytics.api.schemas import ErrorDetail, Page
+from sports_analytics.insights.facts import GameNotFound
+from sports_analytics.insights.gemini import GeminiBriefer
+from sports_analytics.insights.schemas import GameInsight
+from sports_analytics.insights.service import get_insight
+
+router = APIRouter(prefix="/api/v1", tags=["analytics"])
+
+ModelName = Literal["elo_v1", "home_always"]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorDetail, "description": "unknown game, or nothing computed yet"},
+}
+
+
+class FeatureRow(BaseModel):
+    team: str = Field(description="team abbreviation")
+    is_home: bool
+    games_played: int = Field(description="final games this season before the game's date")
+    win_pct_last5: float | None
+    win_pct_last10: float | None
+    point_diff_last5: float | None
+    point_diff_last10: float | None
+    season_win_pct: float | None
+    h2h_win_pct: float | None = Field(description="against this opponent, this season")
+    h2h_avg_margin: float | None
+    rest_days: int | None = Field(description="days off since the last game (0 = back-to-back)")
+    back_to_back: bool
+    off_rating_last5: float | None = Field(description="points per 100 possessions")
+    def_rating_last5: float | None
+    pace_last5: float | None = Field(description="possessions per 48 minutes")
+    efg_pct_last5: float | None
+    ts_pct_last5: float | None
+    streak: int = Field(description="+N: N straight wins, -N: N straight losses")
+    computed_at: dt.datetime
+
+
+class GameFeatures(BaseModel):
+    game_id: int
+    season: int
+    date: dt.date
+    status: Literal["scheduled", "final"]
+    home: FeatureRow
+    away: FeatureRow
+
+
+class ModelPrediction(BaseModel):
+    model: str
+    home_win_prob: float
+    away_win_prob: float
+    home_rating: float | None
+    away_rating: float | None
+    predicted_winner: str = Field(description="abbreviation of the team the model favours")
+    was_correct: bool | None = Field(description="null until the game is final")
+
+
+class GamePrediction(BaseModel):
+    game_id: int
+    season: int
+    date: dt.date
+    status: Literal["scheduled", "final"]
+    home_team: str
+    away_team: str
+    home_score: int | None
+    away_score: int | None
+    predictions: list[ModelPrediction]
+
+
+class PredictionItem(ModelPrediction):
+    game_id: int
+    season: int
+    date: dt.date
+    status: Literal["scheduled", "final"]
+    home_team: str
+    away_team: str
+    home_score: int | None
+    away_score: int | None
+
+
+class CalibrationBucket(BaseModel):
+    bucket: int = Field(ge=0, le=9)
+    lower: float
+    upper: float
+    games: int
+    mean_predicted: float | None = Field(description="mean home win probability in the bucket")
+    observed_rate: float | None = Field(description="share of those games the home team won")
+
+
+class ModelAccuracy(BaseModel):
+    model: str
+    games: int = Field(description="final games scored")
+    accuracy: float | None
+    brier_score: float | None = Field(description="mean squared error of the home win prob")
+    log_loss: float | None
+    calibration: list[CalibrationBucket]
+
+
+class Accuracy(BaseModel):
+    season: int | None = Field(description="null when nothing has been predicted yet")
+    models: list[ModelAccuracy]
+
+
+_GAME_SQL = text("""
+    SELECT g.id, g.season, g.date, g.status, g.home_score, g.away_score,
+           g.home_team_id, g.away_team_id, h.abbreviation AS home_team, a.abbreviation AS away_team
+    FROM games g JOIN teams h ON h.id = g.home_team_id JOIN teams a ON a.id = g.away_team_id
+    WHERE g.id = :id""")
+
+
+def _not_found(game_id: int) -> HTTPException:
+    return HTTPException(404, f"game {game_id} not found")
+
+
+@router.get("/games/{game_id}/features", response_model=GameFeatures, responses=NOT_FOUND,
+            summary="Pre-game features of both teams")
+def game_features(game_id: GameIdPath, engine: EngineDep) -> GameFeatures:
+    with engine.connect() as conn:
+        game = conn.execute(_GAME_SQL, {"id": game_id}).mappings().first()
+        if game is None:
+            raise _not_found(game_id)
+        rows = {r["team_id"]: r for r in conn.execute(text(
+            f"SELECT team_id, is_home, {', '.join(FEATURE_COLUMNS)}, computed_at "  # noqa: S608
+            "FROM game_features WHERE game_id = :id"), {"id": game_id}).mappings()}
+    home, away = rows.get(game["home_team_id"]), rows.get(game["away_team_id"])
+    if home is None or away is None:
+        raise HTTPException(404, f"features not computed for game {game_id}; run "
+                                 f"`sports-analytics features --season {game['season']}`")
+    return GameFeatures(
+        game_id=game["id"], season=game["season"], date=game["date"], status=game["status"],
+        home=FeatureRow(team=game["home_team"], **_without_team_id(home)),
+        away=FeatureRow(team=game["away_team"], **_without_team_id(away)),
+    )
+
+
+def _without_team_id(row: Any) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k != "team_id"}
+
+
+def _model_prediction(row: dict, home: str, away: str) -> dict:
+    return {
+        "model": row["model"], "home_win_prob": row["home_win_prob"],
+        "away_win_prob": row["away_win_prob"], "home_rating": row["home_rating"],
+        "away_rating": row["away_rating"], "was_correct": row["was_correct"],
+        "predicted_winner": home if row["home_win_prob"] >= 0.5 else away,
+    }
+
+
+@router.get("/games/{game_id}/prediction", response_model=GamePrediction, responses=NOT_FOUND,
+            summary="Every model's win probabilities for one game")
+def game_prediction(game_id: GameIdPath, engine: EngineDep) -> GamePrediction:
+    with engine.connect() as conn:
+        game = conn.execute(_GAME_SQL, {"id": game_id}).mappings().first()
+        if game is None:
+            raise _not_found(game_id)
+        rows = conn.execute(text(
+            "SELECT model, home_win_prob, away_win_prob, home_rating, away_rating, was_correct "
+            "FROM predictions WHERE game_id = :id ORDER BY model"), {"id": game_id}
+        ).mappings().all()
+    if not rows:
+        raise HTTPException(404, f"no predictions for game {game_id} yet; run "
+                                 f"`sports-analytics predict --season {game['season']}`")
+    return GamePrediction(
+        game_id=game["id"], season=game["season"], date=game["date"], status=game["status"],
+        home_team=game["home_team"], away_team=game["away_team"],
+        home_score=game["home_score"], away_score=game["away_score"],
+        predictions=[ModelPrediction(**_model_prediction(dict(r), game["home_team"],
+                                                         game["away_team"])) for r in rows],
+    )
+
+
+@router.get("/predictions", response_model=Page[PredictionItem],
+            summary="Predictions, filtered by season, model and date")
+def list_predictions(
+    engine: EngineDep,
+    page: PaginationDep,
+    season: SeasonQuery = None,
+    model: Annotated[ModelName | None, Query(description="elo_v1 or home_always")] = None,
+    date: Annotated[dt.date | None, Query(description="game date, YYYY-MM-DD")] = None,
+) -> Page[PredictionItem]:
+    where: list[str] = ["TRUE"]
+    params: dict[str, Any] = {"limit": page.limit, "offset": page.offset}
+    if season is not None:
+        where.append("g.season = :season")
+        params["season"] = season
+    if model is not None:
+        where.append("p.model = :model")
+        params["model"] = model
+    if date is not None:
+        where.append("g.date = :date")
+        params["date"] = date
+    cond = " AND ".join(where)
+    with engine.connect() as conn:
+        total = conn.execute(text(
+            f"SELECT count(*) FROM predictions p JOIN games g ON g.id = p.game_id "  # noqa: S608
+            f"WHERE {cond}"), params).scalar_one()
+        rows = conn.execute(text(f"""
+            SELECT p.game_id, g.season, g.date, g.status, h.abbreviation AS home_team,
+                   a.abbreviation AS away_team, g.home_score, g.away_score, p.model,
+                   p.home_win_prob, p.away_win_prob, p.home_rating, p.away_rating, p.was_correct
+            FROM predictions p JOIN games g ON g.id = p.game_id
+            JOIN teams h ON h.id = g.home_team_id JOIN teams a ON a.id = g.away_team_id
+            WHERE {cond} ORDER BY g.date, p.game_id, p.model LIMIT :limit OFFSET :offset
+        """), params).mappings().all()  # noqa: S608  (cond is built from fixed fragments)
+    items = [PredictionItem(
+        game_id=r["game_id"], season=r["season"], date=r["date"], status=r["status"],
+        home_team=r["home_team"], away_team=r["away_team"], home_score=r["home_score"],
+        away_score=r["away_score"], **_model_prediction(dict(r), r["home_team"], r["away_team"]),
+    ) for r in rows]
+    return Page[PredictionItem](items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/predictions/accuracy", response_model=Accuracy,
+            summary="Accuracy, Brier score, log loss and calibration per model")
+def prediction_accuracy(
+    engine: EngineDep,
+    season: Annotated[int | None, Query(ge=1946, le=2100,
+                                        description="default: the latest predicted season")] = None,
+    model: Annotated[ModelName | None, Query(description="elo_v1 or home_always")] = None,
+) -> Accuracy:
+    with engine.connect() as conn:
+        if season is None:
+            season = latest_predicted_season(conn)
+            if season is None:
+                return Accuracy(season=None, models=[])
+        models = accuracy_report(conn, season, model)
+    return Accuracy(season=season, models=[ModelAccuracy(**m) for m in models])
+
+
+_briefer_lock = threading.Lock()
+
+
+def get_briefer(request: Request) -> GeminiBriefer:
+    """One GeminiBriefer (and so one genai.Client) per app, created on first use."""
+    state = request.app.state
+    briefer = getattr(state, "gemini_briefer", None)
+    if briefer is None:
+        with _briefer_lock:
+            briefer = getattr(state, "gemini_briefer", None)
+            if briefer is None:
+                briefer = GeminiBriefer(state.settings)
+                state.gemini_briefer = briefer
+    return briefer
+
+
+@router.get("/games/{game_id}/insight", response_model=GameInsight, responses=NOT_FOUND,
+            summary="A short analyst brief (Gemini, or rules when Gemini is unavailable)")
+def game_insight(game_id: GameIdPath, engine: EngineDep, request: Request) -> GameInsight:
+    try:
+        return get_insight(engine, get_briefer(request), game_id)
+    except GameNotFound:
+        raise _not_found(game_id) from None
