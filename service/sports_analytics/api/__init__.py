@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from sports_analytics.api import games, ops, players, standings, teams
+from sports_analytics.api import analytics, games, ops, players, standings, teams
 
 ROUTERS: list[APIRouter] = [
     ops.router,
@@ -10,4 +10,5 @@ ROUTERS: list[APIRouter] = [
     players.router,
     games.router,
     standings.router,
+    analytics.router,
 ]
