@@ -1,0 +1,78 @@
+"""Shared pieces for the chart tests: the real Helm render (via scripts/render_k8s_base.py),
+the chart-testing values files, and the CRD schemas in <repo>/../shared/schemas/crds.
+Imported as `chartlib`; conftest.py re-exports the fixture."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+CHART_DIR = REPO / "charts" / "sports-analytics"
+CI_DIR = CHART_DIR / "ci"
+SHARED_DIR = REPO.parent / "shared"
+CRD_SCHEMA_DIR = SHARED_DIR / "schemas" / "crds"
+
+
+def load_renderer() -> ModuleType:
+    name = "render_k8s_base"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / "render_k8s_base.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+renderer = load_renderer()
+
+
+def ci_cases() -> dict[str, dict[str, Any]]:
+    """'defaults' plus one case per values file in charts/sports-analytics/ci/."""
+    cases: dict[str, dict[str, Any]] = {"defaults": {}}
+    for path in sorted(CI_DIR.glob("*.yaml")):
+        cases[path.stem] = yaml.safe_load(path.read_text()) or {}
+    return cases
+
+
+CASES = ci_cases()
+RELEASE = "demo"
+NAMESPACE = "apps"
+
+_cache: dict[str, list[dict[str, Any]]] = {}
+
+
+def rendered(case: str) -> list[dict[str, Any]]:
+    """Objects rendered for a case (hooks included), cached per session."""
+    if case not in _cache:
+        _cache[case] = renderer.render(CASES[case], release=RELEASE, namespace=NAMESPACE)
+    return _cache[case]
+
+
+def by_kind(objects: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    return [o for o in objects if o["kind"] == kind]
+
+
+def one(objects: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    found = by_kind(objects, kind)
+    assert len(found) == 1, f"expected one {kind}, got {len(found)}"
+    return found[0]
+
+
+@pytest.fixture(scope="session")
+def crd_schema_dir() -> Path:
+    if not CRD_SCHEMA_DIR.is_dir():
+        message = f"CRD schemas not found at <repo>/../shared/schemas/crds ({CRD_SCHEMA_DIR})"
+        if os.environ.get("RUN_E2E"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return CRD_SCHEMA_DIR
