@@ -31,7 +31,12 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
 def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
     from sports_analytics.ingest.demo import seed_demo
 
-    seed_demo(settings, force=args.force)
+    if seed_demo(settings, force=args.force):  # False: games existed, nothing was loaded
+        from sports_analytics.analytics.features import compute_features_cli
+        from sports_analytics.analytics.predictions import run_predictions_cli
+
+        compute_features_cli(settings)
+        run_predictions_cli(settings)
     return 0
 
 
