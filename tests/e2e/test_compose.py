@@ -1,0 +1,281 @@
+"""The image and docker-compose.yml under a real engine.
+
+One stack per module (unique project name, free loopback API port, random secrets) serves the
+read-only checks; it is torn down with ``down -v`` whatever happens. The persistence test runs
+last because it restarts that stack. A second, short-lived project checks that a failing
+migration keeps the API from starting.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import secrets
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+
+def _plumbing():  # type: ignore[no-untyped-def]
+    """This directory's conftest as a module with its own name: ``import conftest`` is ambiguous
+    when several conftest.py files are loaded (tests/reliability loads it the same way)."""
+    name = "sa_e2e_plumbing"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("conftest.py"))
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+_e2e = _plumbing()
+E2E_APP_VERSION = _e2e.E2E_APP_VERSION
+E2E_BUILD_TIME = _e2e.E2E_BUILD_TIME
+E2E_GIT_SHA = _e2e.E2E_GIT_SHA
+E2E_SOURCE_URL = _e2e.E2E_SOURCE_URL
+COMPOSE_FILE = _e2e.COMPOSE_FILE
+ComposeProject = _e2e.ComposeProject
+docker = _e2e.docker
+http_get = _e2e.http_get
+unique_name = _e2e.unique_name
+wait_http = _e2e.wait_http
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
+
+DEMO_SEASON = 2025
+
+
+def _write_secret(directory: Path, name: str, value: str) -> Path:
+    path = directory / name
+    path.write_text(value)
+    path.chmod(0o644)  # compose bind-mounts secret files: UID 10001 and postgres must read them
+    directory.chmod(0o755)
+    return path
+
+
+@pytest.fixture(scope="module")
+def runtime_secrets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return {
+        "db_password": "e2e-" + secrets.token_hex(16),
+        "gemini_api_key": "e2e-gemini-" + secrets.token_hex(16),
+    }
+
+
+@pytest.fixture(scope="module")
+def stack(app_image: str, runtime_secrets: dict[str, str],
+          tmp_path_factory: pytest.TempPathFactory) -> Iterator[ComposeProject]:
+    secret_dir = tmp_path_factory.mktemp("secrets")
+    env = {
+        "POSTGRES_PASSWORD_FILE_HOST": str(_write_secret(secret_dir, "pg", runtime_secrets["db_password"])),
+        "GEMINI_API_KEY_FILE_HOST": str(_write_secret(secret_dir, "gemini", runtime_secrets["gemini_api_key"])),
+        # the key must never be used: point any accidental call at a closed loopback port
+        "GEMINI_BASE_URL": "http://127.0.0.1:9",
+    }
+    project = ComposeProject(unique_name(), image=app_image, env=env)
+    try:
+        proc = project.up(check=False)
+        if proc.returncode != 0:
+            pytest.fail(f"`docker compose up --wait` failed:\n{proc.stderr[-3000:]}\n{project.logs()[-6000:]}")
+        yield project
+    finally:
+        project.down(volumes=True)
+
+
+def _standings(project: ComposeProject) -> list[dict]:
+    status, body, _ = http_get(f"{project.base_url}/api/v1/standings?season={DEMO_SEASON}")
+    assert status == 200, body[:500]
+    page = json.loads(body)
+    if len(page["items"]) < page["total"]:
+        status, body, _ = http_get(
+            f"{project.base_url}/api/v1/standings?season={DEMO_SEASON}&limit={page['total']}")
+        page = json.loads(body)
+    return page["items"]
+
+
+def _psql(project: ComposeProject, sql: str) -> str:
+    user = "analyst"
+    proc = project.compose("exec", "-T", "postgres", "psql", "-U", user, "-d", "sports_analytics",
+                           "-tAc", sql)
+    return proc.stdout.strip()
+
+
+# --- the image ------------------------------------------------------------------------------
+
+
+def test_image_metadata_comes_from_build_args(app_image: str) -> None:
+    info = json.loads(docker("image", "inspect", app_image).stdout)[0]
+    cfg = info["Config"]
+    labels = cfg["Labels"]
+    assert labels["org.opencontainers.image.version"] == E2E_APP_VERSION
+    assert labels["org.opencontainers.image.revision"] == E2E_GIT_SHA
+    assert labels["org.opencontainers.image.created"] == E2E_BUILD_TIME
+    assert labels["org.opencontainers.image.source"] == E2E_SOURCE_URL
+    env = dict(e.split("=", 1) for e in cfg["Env"])
+    assert env["APP_VERSION"] == E2E_APP_VERSION and env["GIT_SHA"] == E2E_GIT_SHA
+    assert env["APP_ENV"] == "production" and env["PROMETHEUS_MULTIPROC_DIR"] == "/tmp/prometheus"
+    assert env["PYTHONUNBUFFERED"] == "1" and env["PYTHONDONTWRITEBYTECODE"] == "1"
+    assert cfg["User"] == "10001:10001"
+    assert cfg["Entrypoint"] == ["sports-analytics"] and cfg["Cmd"] == ["serve"]
+    assert "8000/tcp" in cfg["ExposedPorts"]
+
+
+def test_image_runs_every_cli_command_read_only(app_image: str) -> None:
+    proc = docker("run", "--rm", "--read-only", "--cap-drop", "ALL", app_image, "--help")
+    for command in ("serve", "migrate", "seed-demo", "ingest", "check"):
+        assert command in proc.stdout
+    # the bytecode was compiled at build time: nothing to write, and the source is not needed
+    proc = docker("run", "--rm", "--read-only", "--entrypoint", "python", app_image, "-c",
+                  "import importlib.util as u, os, sys; "
+                  "spec = u.find_spec('sports_analytics.app'); "
+                  "print(spec.cached); sys.exit(0 if os.path.exists(spec.cached) else 1)")
+    assert "__pycache__" in proc.stdout
+
+
+def test_check_command_gives_one_clear_line_without_a_database(app_image: str) -> None:
+    proc = docker("run", "--rm", "--read-only", "-e", "POSTGRES_HOST=127.0.0.1",
+                  "-e", "POSTGRES_PASSWORD=not-a-placeholder-e2e", "-e", "DB_CONNECT_TIMEOUT_SECONDS=1",
+                  app_image, "check", check=False, timeout=60)
+    assert proc.returncode != 0
+    assert "not-a-placeholder-e2e" not in proc.stdout + proc.stderr
+    assert proc.stderr.strip(), "a one-line reason on stderr"
+
+
+# --- the stack ------------------------------------------------------------------------------
+
+
+def test_api_is_ready_and_serves_demo_standings(stack: ComposeProject) -> None:
+    body = wait_http(f"{stack.base_url}/readyz", timeout=30)
+    assert json.loads(body)["status"] == "ready"
+    rows = _standings(stack)
+    assert len(rows) == 30
+    assert sum(r["wins"] for r in rows) == 1230 == sum(r["losses"] for r in rows)
+    assert {r["conference"] for r in rows} == {"East", "West"}
+
+
+def test_version_reports_the_build_args(stack: ComposeProject) -> None:
+    status, body, _ = http_get(f"{stack.base_url}/version")
+    assert status == 200
+    info = json.loads(body)
+    assert (info["version"], info["git_sha"], info["build_time"]) == (
+        E2E_APP_VERSION, E2E_GIT_SHA, E2E_BUILD_TIME)
+
+
+def test_metrics_parse_with_prometheus_client(stack: ComposeProject) -> None:
+    for _ in range(3):
+        http_get(f"{stack.base_url}/api/v1/teams")
+    status, body, headers = http_get(f"{stack.base_url}/metrics")
+    assert status == 200
+    assert headers.get("Content-Type", headers.get("content-type", "")).startswith("text/plain")
+    families = {f.name: f for f in text_string_to_metric_families(body.decode())}
+    assert "http_requests" in families, sorted(families)  # the parser drops the _total suffix
+    samples = [s for s in families["http_requests"].samples if s.name == "http_requests_total"]
+    teams = [s for s in samples if s.labels.get("route") == "/api/v1/teams"]
+    assert sum(s.value for s in teams) >= 3, samples
+    assert "http_request_duration_seconds" in families
+
+
+def test_api_runs_as_10001_on_a_read_only_root(stack: ComposeProject) -> None:
+    info = stack.inspect("api")
+    assert info["Config"]["User"] == "10001:10001"
+    host = info["HostConfig"]
+    assert host["ReadonlyRootfs"] is True
+    assert host["CapDrop"] == ["ALL"] or "ALL" in host["CapDrop"]
+    assert any("no-new-privileges" in opt for opt in host["SecurityOpt"])
+    assert host["NanoCpus"] == 1_000_000_000 and host["Memory"] == 512 * 1024 * 1024
+    cid = info["Id"]
+    assert docker("exec", cid, "id", "-u").stdout.strip() == "10001"
+    assert docker("exec", cid, "id", "-g").stdout.strip() == "10001"
+    denied = docker("exec", cid, "sh", "-c", "touch /opt/venv/x || touch /app/x || touch /x",
+                    check=False)
+    assert denied.returncode != 0 and "Read-only file system" in denied.stderr
+    docker("exec", cid, "sh", "-c", "touch /tmp/e2e-write-test && rm /tmp/e2e-write-test")
+    # gunicorn is PID 1 (no shell in between to swallow SIGTERM)
+    cmdline = docker("exec", cid, "cat", "/proc/1/cmdline").stdout.replace("\0", " ")
+    assert "gunicorn" in cmdline, cmdline
+    # the multiprocess metrics directory lives on the tmpfs
+    assert docker("exec", cid, "ls", "/tmp/prometheus").returncode == 0
+
+
+def test_no_runtime_secret_in_image_layers_env_or_logs(stack: ComposeProject, app_image: str,
+                                                       runtime_secrets: dict[str, str]) -> None:
+    haystacks = {
+        "docker history": docker("history", "--no-trunc", "--format", "{{.CreatedBy}}", app_image).stdout,
+        "image inspect": docker("image", "inspect", app_image).stdout,
+    }
+    for service in ("postgres", "migrate", "api"):
+        haystacks[f"inspect {service}"] = docker("inspect", stack.container_id(service)).stdout
+    haystacks["logs"] = stack.logs()
+    assert "/run/secrets/db_password" in haystacks["inspect api"]  # it is passed, as a file
+    for name, value in runtime_secrets.items():
+        for where, text in haystacks.items():
+            assert value not in text, f"{name} leaked into {where}"
+    # ...and the secret really was used: the app reads it from the mounted file
+    api = stack.container_id("api")
+    assert docker("exec", api, "cat", "/run/secrets/db_password").stdout.strip() == runtime_secrets["db_password"]
+    assert docker("exec", api, "printenv", "GEMINI_API_KEY_FILE").stdout.strip() == "/run/secrets/gemini_api_key"
+
+
+def test_named_volume_keeps_data_across_down_up_and_down_v_removes_it(stack: ComposeProject) -> None:
+    """Runs last in the module: it restarts the shared stack."""
+    identity = "SELECT system_identifier FROM pg_control_system()"
+    cluster_id = _psql(stack, identity)
+    _psql(stack, "CREATE TABLE e2e_marker (note text); INSERT INTO e2e_marker VALUES ('kept')")
+    volumes = stack.volumes()
+    assert any(v.endswith("_postgres_data") for v in volumes), volumes
+
+    stack.down(volumes=False)
+    assert stack.volumes() == volumes
+    stack.up()
+    assert _psql(stack, identity) == cluster_id, "a new cluster: the volume was not reused"
+    assert _psql(stack, "SELECT note FROM e2e_marker") == "kept"
+    assert len(_standings(stack)) == 30
+
+    stack.down(volumes=True)
+    assert not any(v.endswith("_postgres_data") for v in stack.volumes())
+    # up again without the demo season: an empty, freshly initialised database
+    stack.env["SEED_DEMO_DATA"] = "false"
+    stack.up()
+    assert _psql(stack, identity) != cluster_id
+    assert _psql(stack, "SELECT to_regclass('e2e_marker') IS NULL") == "t"
+    assert _psql(stack, "SELECT count(*) FROM games") == "0"
+
+
+# --- a failing migration ------------------------------------------------------------------------
+
+
+def test_failed_migration_keeps_api_from_starting(compose_project, tmp_path: Path) -> None:
+    password = "e2e-" + secrets.token_hex(12)
+    secret = _write_secret(tmp_path, "bad_url", f"postgresql://analyst:{password}@postgres:5432/no_such_db")
+    override = tmp_path / "bad-url.yaml"
+    override.write_text(
+        "services:\n"
+        "  migrate:\n"
+        "    environment: {DATABASE_URL_FILE: /run/secrets/bad_database_url, DB_WAIT_SECONDS: '3'}\n"
+        "    secrets: [db_password, bad_database_url]\n"
+        "  api:\n"
+        "    environment: {DATABASE_URL_FILE: /run/secrets/bad_database_url}\n"
+        "    secrets: [db_password, gemini_api_key, bad_database_url]\n"
+        "secrets:\n"
+        f"  bad_database_url: {{file: {secret}}}\n"
+    )
+    project = compose_project(files=[COMPOSE_FILE, override])
+    started = time.monotonic()
+    proc = project.up(check=False, timeout=180)
+    assert proc.returncode != 0, "up --wait must fail when the migration fails"
+    assert time.monotonic() - started < 120
+
+    migrate = project.inspect("migrate")["State"]
+    assert migrate["Status"] == "exited" and migrate["ExitCode"] != 0
+    api = project.inspect("api")["State"]
+    assert api["Status"] == "created" and api["StartedAt"].startswith("0001-"), api
+
+    logs = project.logs("migrate")
+    assert password not in logs and password not in proc.stdout + proc.stderr
+    lines = [ln for ln in logs.splitlines() if "migrate" in ln.lower() and ("error" in ln.lower() or "fail" in ln.lower())]
+    assert lines, f"no clear failure line in the migrate logs:\n{logs[-3000:]}"
+    assert "migrate" in proc.stderr, proc.stderr[-2000:]
