@@ -94,7 +94,8 @@ def load_facts(conn: Connection, game_id: int) -> dict[str, Any]:
         feat = features.get(tid)
         out: dict[str, Any] = {
             "abbreviation": game[f"{prefix}_abbr"],
-            "name": f"{game[f'{prefix}_city']} {game[f'{prefix}_name']}",
+            "name": game[f"{prefix}_name"],
+            "city": game[f"{prefix}_city"],
             "record_before": {"wins": rec["wins"] if rec else 0,
                               "losses": rec["losses"] if rec else 0},
             "features": {k: feat[k] for k in FEATURE_FIELDS} if feat else None,

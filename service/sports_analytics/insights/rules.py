@@ -49,8 +49,7 @@ def rule_brief(facts: dict[str, Any]) -> BriefContent:
             top = (side.get("top_scorers") or [])[:1]
             if top:
                 t = top[0]
-                factors.append(f"{t['name']} led {side['abbreviation']} with {t['points']} points, "
-                               f"{t['rebounds']} rebounds and {t['assists']} assists.")
+                factors.append(f"{t['name']} led {side['abbreviation']} with {t['points']} points.")
         hb, ab = home.get("box_score"), away.get("box_score")
         if hb and ab and hb["fga"] and ab["fga"]:
             he = (hb["fgm"] + 0.5 * hb["fg3m"]) / hb["fga"]
