@@ -224,7 +224,6 @@ GEMINI_TIMEOUT_SECONDS: {{ .Values.gemini.timeoutSeconds | quote }}
 GEMINI_MAX_RETRIES: {{ .Values.gemini.maxRetries | quote }}
 GEMINI_BREAKER_FAILURES: {{ .Values.gemini.breakerFailures | quote }}
 GEMINI_BREAKER_COOLDOWN_SECONDS: {{ .Values.gemini.breakerCooldownSeconds | quote }}
-APP_VERSION: {{ include "sports-analytics.imageTag" . | quote }}
 {{- range $k, $v := .Values.config.extra }}
 {{ $k }}: {{ $v | toString | quote }}
 {{- end }}
