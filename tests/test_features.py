@@ -197,3 +197,14 @@ def test_features_cli(migrated_db_url: str, monkeypatch: pytest.MonkeyPatch, cap
     assert main(["features"]) != 0
     err = capsys.readouterr().err
     assert err.startswith("sports-analytics features:") and len(err.strip().splitlines()) == 1
+
+
+def test_concurrent_recomputes_serialise(engine: sa.Engine) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with engine.begin() as conn:
+        ids = build_season(conn, SeasonSpec(n_games=80))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda s: compute_features(engine, season=s), [2025, None, 2025, None]))
+    assert results == [2 * len(ids)] * 4
+    assert len(_features(engine)) == 2 * len(ids)

@@ -273,3 +273,29 @@ def test_key_from_file_is_used_and_never_logged(season_db, fake, tmp_path, monke
     assert "client_error (HTTP 403)" in err
     assert API_KEY not in logged
     assert API_KEY[:12] not in logged
+
+
+def test_circuit_breaker_states_with_a_fake_clock() -> None:
+    from sports_analytics.insights.gemini import CircuitBreaker
+
+    now = [100.0]
+    breaker = CircuitBreaker(failures=3, cooldown_seconds=10, clock=lambda: now[0])
+    for _ in range(2):
+        assert breaker.allow()
+        breaker.record_failure()
+    assert breaker.state == "closed"
+    breaker.record_success()  # a success resets the count: failures must be consecutive
+    for _ in range(3):
+        assert breaker.allow()
+        breaker.record_failure()
+    assert breaker.state == "open" and not breaker.allow()
+    now[0] += 10
+    assert breaker.state == "half_open"
+    assert breaker.allow()          # one trial ...
+    assert not breaker.allow()      # ... and only one
+    breaker.record_failure()        # the trial failed: a fresh cool-down
+    assert breaker.state == "open" and not breaker.allow()
+    now[0] += 10
+    assert breaker.allow()
+    breaker.record_success()
+    assert breaker.state == "closed" and breaker.allow()
