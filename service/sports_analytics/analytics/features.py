@@ -183,15 +183,24 @@ def _run(conn: Connection, season: int | None) -> int:
     return int(inserted or 0)
 
 
+def bump_after_commit(engine: Engine) -> None:
+    """The second data-version bump, after commit (the convention in api/caching.py)."""
+    with engine.begin() as conn:
+        conn.execute(text("SELECT nextval('data_version_seq')"))
+
+
 def compute_features(engine_or_conn: Engine | Connection, season: int | None = None) -> int:
     """Recompute ``game_features`` for one season (or all) in one transaction; returns rows.
 
     Idempotent: the season's rows are deleted and re-inserted under a transaction-scoped
-    advisory lock. With a Connection already in a transaction the caller commits.
+    advisory lock. ``data_version_seq`` is bumped inside the transaction and, given an
+    Engine, once more after commit. With a Connection in a transaction the caller commits.
     """
     if isinstance(engine_or_conn, Engine):
         with engine_or_conn.begin() as conn:
-            return _run(conn, season)
+            rows = _run(conn, season)
+        bump_after_commit(engine_or_conn)
+        return rows
     conn = engine_or_conn
     if conn.in_transaction():
         return _run(conn, season)

@@ -23,6 +23,7 @@ import structlog
 from sqlalchemy import Connection, Engine, text
 
 from sports_analytics.analytics.elo import ELO_V1, EloParams, GameResult, run_elo
+from sports_analytics.analytics.features import bump_after_commit
 from sports_analytics.config import Settings
 from sports_analytics.errors import UserFacingError
 
@@ -143,7 +144,10 @@ def run_predictions(engine_or_conn: Engine | Connection, season: int | None = No
     """Fill both models' predictions for every game of ``season`` (or all) in one transaction."""
     if isinstance(engine_or_conn, Engine):
         with engine_or_conn.begin() as conn:
-            return _run(conn, season, params)
+            result = _run(conn, season, params)
+        if result["changed"]:
+            bump_after_commit(engine_or_conn)
+        return result
     conn = engine_or_conn
     if conn.in_transaction():
         return _run(conn, season, params)
