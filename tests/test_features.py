@@ -192,6 +192,10 @@ def test_features_cli(migrated_db_url: str, monkeypatch: pytest.MonkeyPatch, cap
     with eng.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM game_features")).scalar_one() == 2 * len(ids)
     eng.dispose()
+    assert main(["features", "--season", "1999"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "sports-analytics features: no games in season 1999; load some with "
+        "`sports-analytics seed-demo` or `ingest PATH`")
     monkeypatch.setenv("DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
     monkeypatch.setenv("DB_CONNECT_TIMEOUT_SECONDS", "1")
     assert main(["features"]) != 0

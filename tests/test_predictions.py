@@ -185,3 +185,5 @@ def test_predict_cli(migrated_db_url: str, monkeypatch: pytest.MonkeyPatch, caps
     assert "60 of 60 prediction rows changed" in capsys.readouterr().out
     assert main(["predict", "--season", "2025"]) == 0
     assert "0 of 60 prediction rows changed" in capsys.readouterr().out
+    assert main(["predict", "--season", "2030"]) == 1
+    assert "no games in season 2030" in capsys.readouterr().err

@@ -183,6 +183,11 @@ def _run(conn: Connection, season: int | None) -> int:
     return int(inserted or 0)
 
 
+def no_games_message(season: int | None) -> str:
+    where = "" if season is None else f" in season {season}"
+    return f"no games{where}; load some with `sports-analytics seed-demo` or `ingest PATH`"
+
+
 def bump_after_commit(engine: Engine) -> None:
     """The second data-version bump, after commit (the convention in api/caching.py)."""
     with engine.begin() as conn:
@@ -222,6 +227,8 @@ def compute_features_cli(settings: Settings, season: int | None = None) -> int:
         raise UserFacingError(f"feature computation failed: {reason}") from None
     finally:
         engine.dispose()
+    if rows == 0:
+        raise UserFacingError(no_games_message(season))
     elapsed = time.perf_counter() - started
     log.info("features computed", season=season, rows=rows, seconds=round(elapsed, 3))
     print(f"features: {rows} team-game rows"

@@ -23,7 +23,7 @@ import structlog
 from sqlalchemy import Connection, Engine, text
 
 from sports_analytics.analytics.elo import ELO_V1, EloParams, GameResult, run_elo
-from sports_analytics.analytics.features import bump_after_commit
+from sports_analytics.analytics.features import bump_after_commit, no_games_message
 from sports_analytics.config import Settings
 from sports_analytics.errors import UserFacingError
 
@@ -169,6 +169,8 @@ def run_predictions_cli(settings: Settings, season: int | None = None) -> dict[s
         raise UserFacingError(f"prediction run failed: {reason}") from None
     finally:
         engine.dispose()
+    if result["games"] == 0:
+        raise UserFacingError(no_games_message(season))
     elapsed = time.perf_counter() - started
     log.info("predictions computed", season=season, seconds=round(elapsed, 3), **result)
     print(f"predict: {result['games']} games, {result['changed']} of {result['rows']} "
