@@ -8,39 +8,51 @@
 #     --build-arg BUILD_TIME="$(date -u +%Y-%m-%dT%H:%M:%SZ)" .
 # No secret is needed to build, and none may be passed as a build arg (args are kept in the
 # image history).
+#
+# Stages: `deps` (the hash-locked dependencies in /opt/venv), `build` (the package, from the
+# source), `runtime` (the slim base + those two, as UID 10001). A code-only change rebuilds
+# only the small package layer; the dependency layer comes from the cache.
 
 ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 
 # ---------------------------------------------------------------------------------------------
-# build: a virtualenv with the hash-locked dependencies, then the package itself.
-FROM ${PYTHON_IMAGE} AS build
+FROM ${PYTHON_IMAGE} AS deps
 
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_ROOT_USER_ACTION=ignore \
     PYTHONDONTWRITEBYTECODE=1
 
-RUN python -m venv /opt/venv
-ENV PATH=/opt/venv/bin:$PATH
-
-# Dependencies first and alone, so a code-only change reuses these layers. The build backend
-# (setuptools) is hash-locked too, so the package step below downloads nothing.
+# pip and setuptools live in their own venv (/opt/tools) and never enter the app's venv, so the
+# runtime image has no installer in it. Both venvs are filled from hash-locked files only.
 COPY requirements.lock deploy/docker/build-requirements.lock /tmp/locks/
-RUN pip install --require-hashes --no-deps --only-binary=:all: -r /tmp/locks/requirements.lock \
- && pip install --require-hashes --no-deps --only-binary=:all: -r /tmp/locks/build-requirements.lock \
- && pip check
+RUN python -m venv /opt/tools \
+ && /opt/tools/bin/pip install -q --require-hashes --no-deps --only-binary=:all: \
+      -r /tmp/locks/build-requirements.lock \
+ && python -m venv --without-pip /opt/venv \
+ && /opt/tools/bin/pip --python /opt/venv/bin/python install -q --require-hashes --no-deps \
+      --only-binary=:all: -r /tmp/locks/requirements.lock \
+ && /opt/tools/bin/pip --python /opt/venv/bin/python check \
+ && rm -f /opt/venv/bin/activate* /opt/venv/bin/Activate.ps1 \
+ && /opt/venv/bin/python -m compileall -q -j 0 /opt/venv/lib
 
-# Then the package, without touching the dependencies, and without pip or setuptools
-# afterwards: the runtime image has no installer in it.
+# ---------------------------------------------------------------------------------------------
+FROM deps AS build
+
+# The source only now: everything above is reused when only the code changes.
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY service ./service
-RUN pip install --no-deps --no-build-isolation --no-index --no-compile . \
- && pip uninstall -y -q pip setuptools wheel \
- && rm -rf /opt/venv/bin/activate* /opt/venv/bin/Activate.ps1 \
- && find /opt/venv -depth -type d -name __pycache__ -exec rm -rf {} + \
- && python -m compileall -q -j 0 --invalidation-mode unchecked-hash /opt/venv/lib \
- && sports-analytics --help >/dev/null
+# Build the wheel offline with the locked setuptools, install it into /opt/venv without
+# dependencies, compile its bytecode, and stage just the files it added under /stage.
+RUN /opt/tools/bin/pip wheel -q --no-deps --no-build-isolation --no-index -w /tmp/dist . \
+ && /opt/tools/bin/pip --python /opt/venv/bin/python install -q --no-deps --no-index /tmp/dist/*.whl \
+ && site="$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
+ && /opt/venv/bin/python -m compileall -q "$site/sports_analytics" \
+ && mkdir -p "/stage$site" /stage/opt/venv/bin \
+ && cp -a "$site"/sports_analytics "$site"/sports_analytics-*.dist-info "/stage$site/" \
+ && cp -a /opt/venv/bin/sports-analytics /stage/opt/venv/bin/ \
+ && /opt/venv/bin/sports-analytics --help >/dev/null
 
 # ---------------------------------------------------------------------------------------------
 # runtime: the slim base plus the virtualenv, as an unprivileged user.
@@ -51,7 +63,9 @@ RUN groupadd --system --gid 10001 app \
       --shell /usr/sbin/nologin app \
  && mkdir -p /app
 
-COPY --from=build /opt/venv /opt/venv
+# Two layers: the dependencies (changes with requirements.lock) and the package (with the code).
+COPY --from=deps /opt/venv /opt/venv
+COPY --from=build /stage/ /
 
 # Only /tmp needs to be writable (a tmpfs in Compose, an emptyDir in Kubernetes): gunicorn's
 # worker heartbeat files and the Prometheus multiprocess directory live there.
@@ -66,6 +80,8 @@ ENV PATH=/opt/venv/bin:$PATH \
 WORKDIR /app
 USER 10001:10001
 EXPOSE 8000
+ENTRYPOINT ["sports-analytics"]
+CMD ["serve"]
 
 # Build metadata last: changing it never invalidates the layers above.
 ARG APP_VERSION=""
@@ -82,6 +98,3 @@ LABEL org.opencontainers.image.title="sports-analytics" \
 ENV APP_VERSION=${APP_VERSION} \
     GIT_SHA=${GIT_SHA} \
     BUILD_TIME=${BUILD_TIME}
-
-ENTRYPOINT ["sports-analytics"]
-CMD ["serve"]
