@@ -45,6 +45,16 @@ def ci_cases() -> dict[str, dict[str, Any]]:
 
 
 CASES = ci_cases()
+# CRD kinds the chart can render -> schema file under <repo>/../shared/schemas/crds
+CRD_SCHEMAS = {
+    ("external-secrets.io/v1", "ExternalSecret"): "external-secrets.io/externalsecret_v1.json",
+    ("monitoring.coreos.com/v1", "ServiceMonitor"): "monitoring.coreos.com/servicemonitor_v1.json",
+    ("monitoring.coreos.com/v1", "PrometheusRule"): "monitoring.coreos.com/prometheusrule_v1.json",
+    ("gateway.networking.k8s.io/v1", "HTTPRoute"): "gateway.networking.k8s.io/httproute_v1.json",
+    ("secrets-store.csi.x-k8s.io/v1", "SecretProviderClass"):
+        "secrets-store.csi.x-k8s.io/secretproviderclass_v1.json",
+}
+
 RELEASE = "demo"
 NAMESPACE = "apps"
 
@@ -76,3 +86,20 @@ def crd_schema_dir() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return CRD_SCHEMA_DIR
+
+
+def validate_crd_object(obj: dict[str, Any], schema_dir: Path) -> None:
+    """Validate one CRD object against its shared JSON schema (AssertionError with the paths)."""
+    import json
+
+    import jsonschema
+
+    key = (obj["apiVersion"], obj["kind"])
+    assert key in CRD_SCHEMAS, f"no schema known for {key}"
+    schema = json.loads((schema_dir / CRD_SCHEMAS[key]).read_text())
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    errors = sorted(validator.iter_errors(obj), key=lambda e: list(e.path))
+    assert not errors, "\n".join(
+        f"{obj['kind']}/{obj['metadata']['name']} at {'.'.join(map(str, e.path))}: {e.message}"
+        for e in errors
+    )

@@ -8,21 +8,22 @@ import json
 from pathlib import Path
 
 import helm_python
-import jsonschema
 import kubernetes_validate
 import pytest
-from chartlib import CASES, CHART_DIR, NAMESPACE, RELEASE, by_kind, crd_schema_dir, rendered
+from chartlib import (
+    CASES,
+    CHART_DIR,
+    CRD_SCHEMAS,
+    NAMESPACE,
+    RELEASE,
+    by_kind,
+    crd_schema_dir,
+    rendered,
+    validate_crd_object,
+)
 
 KUBE_VERSIONS = ["1.30", kubernetes_validate.utils.latest_version()]
 
-CRD_SCHEMAS = {
-    ("external-secrets.io/v1", "ExternalSecret"): "external-secrets.io/externalsecret_v1.json",
-    ("monitoring.coreos.com/v1", "ServiceMonitor"): "monitoring.coreos.com/servicemonitor_v1.json",
-    ("monitoring.coreos.com/v1", "PrometheusRule"): "monitoring.coreos.com/prometheusrule_v1.json",
-    ("gateway.networking.k8s.io/v1", "HTTPRoute"): "gateway.networking.k8s.io/httproute_v1.json",
-    ("secrets-store.csi.x-k8s.io/v1", "SecretProviderClass"):
-        "secrets-store.csi.x-k8s.io/secretproviderclass_v1.json",
-}
 
 EXPECTED_KINDS = {
     "defaults": {"ConfigMap", "Deployment", "Job", "PodDisruptionBudget", "Service",
@@ -95,13 +96,18 @@ def test_crd_kinds_validate_against_shared_schemas(case: str, crd_schema_dir: Pa
         if obj["apiVersion"] in core_groups:
             continue
         assert key in CRD_SCHEMAS, f"no schema known for {key}"
-        schema = json.loads((crd_schema_dir / CRD_SCHEMAS[key]).read_text())
-        validator_cls = jsonschema.validators.validator_for(schema)
-        errors = sorted(validator_cls(schema).iter_errors(obj), key=lambda e: list(e.path))
-        assert not errors, "\n".join(
-            f"{obj['kind']}/{obj['metadata']['name']} at {'.'.join(map(str, e.path))}: {e.message}"
-            for e in errors
-        )
+        validate_crd_object(obj, crd_schema_dir)
+
+
+def test_crd_validation_can_fail(crd_schema_dir: Path) -> None:
+    es = json.loads(json.dumps(by_kind(rendered("everything-on-values"), "ExternalSecret")[0]))
+    es["spec"]["target"]["creationPolicy"] = "Sometimes"
+    with pytest.raises(AssertionError, match="creationPolicy"):
+        validate_crd_object(es, crd_schema_dir)
+    es = json.loads(json.dumps(by_kind(rendered("everything-on-values"), "ExternalSecret")[0]))
+    es["spec"]["bogusField"] = 1
+    with pytest.raises(AssertionError, match="bogusField"):
+        validate_crd_object(es, crd_schema_dir)
 
 
 def test_everything_on_contains_every_crd_kind() -> None:
