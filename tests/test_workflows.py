@@ -1233,3 +1233,17 @@ def test_helm_upgrade_never_runs_with_bad_input(
     proc, _ = _run_step(step, tmp_path, _helm_env(tmp_path, **bad), _helm_recording(tmp_path))
     assert proc.returncode != 0
     assert not (tmp_path / "helm.log").exists()
+
+
+def test_deployed_chart_exists_and_has_a_helm_test() -> None:
+    """deploy.yml installs charts/sports-analytics and relies on `helm test` as its smoke check."""
+    chart = REPO / CHART_PATH
+    assert (chart / "Chart.yaml").is_file()
+    hooks = [
+        p
+        for p in (chart / "templates").rglob("*.yaml")
+        if "helm.sh/hook: test" in p.read_text(encoding="utf-8")
+    ]
+    assert hooks, (
+        "the chart has no `helm.sh/hook: test` resource, so `helm test` would check nothing"
+    )
