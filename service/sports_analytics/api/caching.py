@@ -66,7 +66,7 @@ class DataVersion:
         return version
 
 
-def get_data_version(request: Request) -> DataVersion:
+async def get_data_version(request: Request) -> DataVersion:
     state = request.app.state
     dv = getattr(state, "data_version", None)
     if dv is None:

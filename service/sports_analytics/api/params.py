@@ -7,10 +7,10 @@ import os
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Query
+from fastapi import Depends, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 
-from sports_analytics.api.deps import SettingsDep
+from sports_analytics.config import Settings
 
 INT32_MAX = 2**31 - 1
 GAME_ID_MAX = 2**62
@@ -44,13 +44,16 @@ class Pagination:
     offset: int
 
 
-def pagination(
-    settings: SettingsDep,
+async def pagination(
+    request: Request,
     limit: Annotated[int, Query(ge=1, le=PAGE_SIZE_CEILING,
                                 description="page size, at most MAX_PAGE_SIZE (default 200)")]
     = DEFAULT_LIMIT,
     offset: Annotated[int, Query(ge=0, le=INT32_MAX, description="rows to skip")] = 0,
 ) -> Pagination:
+    # Settings straight from app.state (the same object SettingsDep returns): an async
+    # dependency avoids a threadpool hop per request.
+    settings: Settings = request.app.state.settings
     if limit > settings.max_page_size:
         raise validation_error(("query", "limit"),
                                f"Input should be less than or equal to {settings.max_page_size}",

@@ -123,7 +123,9 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def get_reader(request: Request) -> PgReader:
+async def get_reader(request: Request) -> PgReader:
+    # async: FastAPI would run a plain ``def`` dependency in its threadpool, on every request
+
     state = request.app.state
     reader = getattr(state, "pg_reader", None)
     if reader is None:

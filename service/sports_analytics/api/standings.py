@@ -23,21 +23,18 @@ STANDINGS_SQL = """
 WITH season AS (
     SELECT coalesce(%(season)s::int, (SELECT max(season) FROM games)) AS season
 ),
-results AS (  -- one row per team per final game
-    SELECT g.home_team_id AS team_id, g.date, g.id, true AS is_home,
-           g.home_score > g.away_score AS won
-    FROM games g JOIN season s ON g.season = s.season WHERE g.status = 'final'
+games_in AS (  -- one row per team per final game (UNION ALL: cheaper than a LATERAL here)
+    SELECT g.home_team_id AS team_id, true AS is_home, g.home_score > g.away_score AS won,
+           g.date, g.id
+    FROM games g WHERE g.season = (SELECT season FROM season) AND g.status = 'final'
     UNION ALL
-    SELECT g.away_team_id, g.date, g.id, false, g.away_score > g.home_score
-    FROM games g JOIN season s ON g.season = s.season WHERE g.status = 'final'
+    SELECT g.away_team_id, false, g.away_score > g.home_score, g.date, g.id
+    FROM games g WHERE g.season = (SELECT season FROM season) AND g.status = 'final'
 ),
-recent AS (
-    SELECT team_id, won, is_home,
+results AS (  -- most recent first: n = 1 is the latest game
+    SELECT team_id, is_home, won,
            row_number() OVER (PARTITION BY team_id ORDER BY date DESC, id DESC) AS n
-    FROM results
-),
-latest AS (
-    SELECT *, first_value(won) OVER (PARTITION BY team_id ORDER BY n) AS last_won FROM recent
+    FROM games_in
 ),
 records AS (
     SELECT team_id,
@@ -48,9 +45,10 @@ records AS (
            count(*) FILTER (WHERE NOT won AND NOT is_home) AS away_l,
            count(*) FILTER (WHERE won AND n <= 10) AS l10_w,
            count(*) FILTER (WHERE NOT won AND n <= 10) AS l10_l,
-           bool_or(last_won) AS last_won,
-           coalesce(min(n) FILTER (WHERE won <> last_won) - 1, count(*)) AS streak_len
-    FROM latest GROUP BY team_id
+           -- the streak runs from the latest game up to the first different result
+           min(n) FILTER (WHERE won) AS first_w, min(n) FILTER (WHERE NOT won) AS first_l,
+           count(*) AS played
+    FROM results GROUP BY team_id
 ),
 ranked AS (
     SELECT t.abbreviation, t.name, t.conference, t.division, r.*,
@@ -74,7 +72,9 @@ SELECT json_build_object(
                 'win_pct', coalesce(win_pct, 0), 'games_behind', games_behind,
                 'home', home_w || '-' || home_l, 'away', away_w || '-' || away_l,
                 'last_10', l10_w || '-' || l10_l,
-                'streak', CASE WHEN last_won THEN 'W' ELSE 'L' END || streak_len,
+                'streak', CASE WHEN first_w = 1
+                               THEN 'W' || coalesce(first_l - 1, played)
+                               ELSE 'L' || coalesce(first_w - 1, played) END,
                 'conference_rank', conference_rank) ORDER BY conference, conference_rank)
               FROM page), '[]'::json),
     'total', (SELECT count(*) FROM ranked), 'limit', %(limit)s, 'offset', %(offset)s)::text,

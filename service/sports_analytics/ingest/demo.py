@@ -30,10 +30,15 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import structlog
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, text
 
 from sports_analytics.config import Settings
 from sports_analytics.db.engine import make_engine
+from sports_analytics.ingest.common import (
+    bump_data_version_after_commit,
+    bump_data_version_in,
+    copy_rows,
+)
 from sports_analytics.ingest.teams import NBA_TEAMS, TeamRef, ensure_teams
 
 log = structlog.get_logger(__name__)
@@ -408,14 +413,6 @@ def generate(seed: int = DEMO_SEED) -> DemoData:
     return DemoData(teams, players, games, team_lines, player_lines, strength)
 
 
-def _copy(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
 def load(conn: Connection, data: DemoData) -> None:
     """Replace every game, box score and player with ``data``, inside the caller's transaction."""
     conn.execute(text(f"TRUNCATE {', '.join(_REPLACED_TABLES)} RESTART IDENTITY CASCADE"))
@@ -428,29 +425,24 @@ def load(conn: Connection, data: DemoData) -> None:
         raise UserFacingError(
             f"teams table disagrees with the NBA reference ids for {sorted(wrong)}"
         )
-    _copy(conn, "players",
+    copy_rows(conn, "players",
           ("id", "first_name", "last_name", "team_id", "position", "jersey_number", "height_cm",
            "active"),
           [(p.id, p.first_name, p.last_name, p.team_id, p.position, p.jersey, p.height_cm, True)
            for p in data.players])
-    _copy(conn, "games",
+    copy_rows(conn, "games",
           ("id", "season", "date", "home_team_id", "away_team_id", "home_score", "away_score",
            "status", "external_id"),
           data.games)
-    _copy(conn, "team_game_stats", TEAM_LINE_COLUMNS, data.team_lines)
-    _copy(conn, "player_game_stats", PLAYER_LINE_COLUMNS, data.player_lines)
+    copy_rows(conn, "team_game_stats", TEAM_LINE_COLUMNS, data.team_lines)
+    copy_rows(conn, "player_game_stats", PLAYER_LINE_COLUMNS, data.player_lines)
     for table in ("players", "games", "team_game_stats", "player_game_stats"):
         sql = (f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)")
         conn.execute(text(sql))
-    conn.execute(text("SELECT nextval('data_version_seq')"))
-
-
-def bump_data_version(engine: Engine) -> None:
-    """The second bump, after commit: see api/caching.py for why writers bump twice."""
-    with engine.connect() as conn:
-        conn.execute(text("SELECT nextval('data_version_seq')"))
-        conn.commit()
+    bump_data_version_in(conn)
+    # Fresh planner statistics: the API's queries are planned against them right away.
+    conn.execute(text(f"ANALYZE {', '.join(('teams', *_REPLACED_TABLES))}"))
 
 
 # Serialises concurrent seeders (several replicas starting at once): the second one waits,
@@ -476,7 +468,7 @@ def seed_demo(settings: Settings, force: bool = False) -> bool:
                 return False
             data = generate()
             load(conn, data)
-        bump_data_version(engine)
+        bump_data_version_after_commit(engine)
         log.info("demo season loaded (synthetic data)", season=DEMO_SEASON, games=len(data.games),
                  players=len(data.players), player_lines=len(data.player_lines),
                  replaced=bool(has_games), seconds=round(time.monotonic() - started, 2))

@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+"""HTTP benchmark: /healthz vs the box score (cold and conditional) vs standings, one run.
+
+It starts a throwaway PostgreSQL cluster (tests/pgharness.py), migrates and seeds the demo
+season, starts ``sports-analytics serve`` with 2 workers on 127.0.0.1, then load-tests each
+endpoint in turn on the same server:
+
+* ``healthz``         GET /healthz (never touches the database): the reference rate
+* ``box_score_cold``  GET /api/v1/games/{id}, ids spread over all 1230 games, no validators
+* ``box_score_304``   the same with ``If-None-Match`` set to each game's current ETag
+* ``standings``       GET /api/v1/standings?season=2025, no validators
+
+It prints a markdown table (requests/s, p50, p99, errors, ratio to /healthz) and each worker's
+RSS after the run, and writes both to benchmarks/results/ (gitignored).
+
+Load comes from ``wrk`` when installed (Debian: ``apt-get install -y wrk``), else from a small
+asyncio/httpx generator (slower, so absolute numbers are lower; ratios remain comparable).
+
+    .venv/bin/python benchmarks/http_bench.py [--duration 10] [--connections 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from pgharness import PgCluster, free_port, wait_for  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+TARGETS = {"box_score_cold": 0.20, "box_score_304": 0.60, "standings": 0.10}
+RSS_LIMIT_MIB = 150
+GAMES = 1230
+
+LUA_COLD = """
+counter = 0
+request = function()
+  counter = counter + 1
+  local id = (counter * 7919) %% %(games)d + 1
+  return wrk.format("GET", "/api/v1/games/" .. id)
+end
+"""
+LUA_304 = """
+counter = 0
+request = function()
+  counter = counter + 1
+  local id = (counter * 7919) %% %(games)d + 1
+  return wrk.format("GET", "/api/v1/games/" .. id, {["If-None-Match"] = '"bs-' .. id .. '-%(version)d"'})
+end
+"""
+
+
+def log(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+def prepare_database(cluster: PgCluster) -> str:
+    from conftest import make_settings, with_dbname
+
+    from sports_analytics.db.migrate import upgrade
+    from sports_analytics.ingest.demo import seed_demo
+
+    with psycopg.connect(cluster.url, autocommit=True) as conn:
+        conn.execute("CREATE DATABASE bench")
+    url = with_dbname(cluster.url, "bench")
+    settings = make_settings(url)
+    upgrade(settings)
+    seed_demo(settings, force=False)
+    return url
+
+
+def start_server(db_url: str, port: int, workers: int, logfile: Path) -> subprocess.Popen:
+    exe = shutil.which("sports-analytics", path=str(Path(sys.executable).parent)) or shutil.which(
+        "sports-analytics")
+    if exe is None:
+        raise SystemExit("sports-analytics is not installed in this environment")
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "PORT": str(port),
+        "WEB_CONCURRENCY": str(workers),
+        "APP_ENV": "development",
+        "LOG_FORMAT": "json",
+        "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{port}",  # loopback only
+    }
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    out = logfile.open("wb")
+    proc = subprocess.Popen([exe, "serve"], env=env, stdout=out, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode}; see {logfile}")
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.3)
+    proc.kill()
+    raise SystemExit("server did not become healthy in 60 s")
+
+
+def worker_rss_mib(master_pid: int) -> dict[int, float]:
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
+    pids = [int(p) for p in children.read_text().split()] if children.exists() else []
+    rss = {}
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    rss[pid] = round(int(line.split()[1]) / 1024, 1)
+        except FileNotFoundError:
+            continue
+    return rss
+
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 60e3}
+
+
+def _ms(value: str) -> float:
+    m = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value)
+    if not m:
+        raise ValueError(value)
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+def run_wrk(url: str, duration: int, connections: int, threads: int,
+            script: str | None = None) -> dict:
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency"]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as fh:
+        if script:
+            fh.write(script)
+            cmd += ["-s", fh.name]
+    try:
+        out = subprocess.run([*cmd, url], capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(fh.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    p50 = _ms(re.search(r"\n\s+50%\s+(\S+)", out).group(1))
+    p99 = _ms(re.search(r"\n\s+99%\s+(\S+)", out).group(1))
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, sock.groups())) if sock else 0)
+    return {"rps": rps, "p50_ms": p50, "p99_ms": p99, "requests": total, "errors": errors}
+
+
+async def _python_load(base: str, paths: list[tuple[str, dict]], duration: int,
+                       connections: int) -> dict:
+    latencies: list[float] = []
+    errors = 0
+    stop = time.monotonic() + duration
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=10) as client:
+        async def worker(offset: int) -> None:
+            nonlocal errors
+            i = offset
+            while time.monotonic() < stop:
+                path, headers = paths[i % len(paths)]
+                i += connections
+                t0 = time.perf_counter()
+                try:
+                    r = await client.get(path, headers=headers)
+                    if r.status_code >= 400:
+                        errors += 1
+                except httpx.HTTPError:
+                    errors += 1
+                latencies.append((time.perf_counter() - t0) * 1000)
+
+        started = time.monotonic()
+        await asyncio.gather(*(worker(k) for k in range(connections)))
+        elapsed = time.monotonic() - started
+    q = statistics.quantiles(latencies, n=100)
+    return {"rps": round(len(latencies) / elapsed, 1), "p50_ms": round(q[49], 3),
+            "p99_ms": round(q[98], 3), "requests": len(latencies), "errors": errors}
+
+
+def measure(base: str, name: str, duration: int, connections: int, threads: int,
+            version: int) -> dict:
+    use_wrk = shutil.which("wrk") is not None
+    if name == "healthz":
+        paths = [("/healthz", {})]
+        script = None
+    elif name == "standings":
+        paths = [("/api/v1/standings?season=2025", {})]
+        script = None
+    elif name == "box_score_cold":
+        paths = [(f"/api/v1/games/{(k * 7919) % GAMES + 1}", {}) for k in range(1, GAMES + 1)]
+        script = LUA_COLD % {"games": GAMES}
+    else:
+        paths = [(f"/api/v1/games/{(k * 7919) % GAMES + 1}",
+                  {"If-None-Match": f'"bs-{(k * 7919) % GAMES + 1}-{version}"'})
+                 for k in range(1, GAMES + 1)]
+        script = LUA_304 % {"games": GAMES, "version": version}
+    if use_wrk:
+        url = base + (paths[0][0] if script is None else "/")
+        result = run_wrk(url, duration, connections, threads, script)
+    else:
+        result = asyncio.run(_python_load(base, paths, duration, connections))
+    result["tool"] = "wrk" if use_wrk else "python-httpx"
+    return result
+
+
+def check_responses(base: str, version: int) -> None:
+    """Sanity before measuring: the 304 path must really answer 304, cold must be 200."""
+    r = httpx.get(base + "/api/v1/games/1")
+    assert r.status_code == 200 and r.headers["etag"] == f'"bs-1-{version}"', r.headers
+    r = httpx.get(base + "/api/v1/games/1", headers={"If-None-Match": f'"bs-1-{version}"'})
+    assert r.status_code == 304, r.status_code
+    r = httpx.get(base + "/api/v1/standings?season=2025")
+    assert r.status_code == 200 and sum(row["wins"] for row in r.json()["items"]) == 1230
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--duration", type=int, default=10, help="seconds per endpoint")
+    ap.add_argument("--connections", type=int, default=32)
+    ap.add_argument("--threads", type=int, default=2, help="wrk threads")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--warmup", type=int, default=3, help="seconds of warm-up per endpoint")
+    args = ap.parse_args()
+
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    cluster = PgCluster()
+    server = None
+    try:
+        cluster.start()
+        wait_for(cluster.url)
+        log("seeding the demo season")
+        db_url = prepare_database(cluster)
+        with psycopg.connect(db_url) as conn:
+            version = conn.execute("SELECT last_value FROM data_version_seq").fetchone()[0]
+        port = free_port()
+        logfile = RESULTS / f"http_bench-{stamp}-server.log"
+        server = start_server(db_url, port, args.workers, logfile)
+        base = f"http://127.0.0.1:{port}"
+        check_responses(base, version)
+        results: dict[str, dict] = {}
+        for name in ("healthz", "box_score_cold", "box_score_304", "standings"):
+            if args.warmup:
+                measure(base, name, args.warmup, args.connections, args.threads, version)
+            log(f"measuring {name} for {args.duration}s")
+            results[name] = measure(base, name, args.duration, args.connections, args.threads,
+                                    version)
+        rss = worker_rss_mib(server.pid)
+    finally:
+        if server is not None and server.poll() is None:
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(30)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+        cluster.destroy()
+
+    base_rps = results["healthz"]["rps"]
+    for name, r in results.items():
+        r["ratio"] = round(r["rps"] / base_rps, 3) if base_rps else None
+        target = TARGETS.get(name)
+        r["target"] = target
+        r["pass"] = None if target is None else (r["ratio"] >= target and r["errors"] == 0)
+    rss_ok = bool(rss) and all(v < RSS_LIMIT_MIB for v in rss.values())
+
+    lines = [
+        f"HTTP benchmark ({stamp}): {args.workers} workers, {args.connections} connections, "
+        f"{args.duration}s per endpoint, load by {results['healthz']['tool']}, "
+        f"{os.cpu_count()} CPUs shared by server, PostgreSQL and load generator",
+        "",
+        "| endpoint | req/s | p50 ms | p99 ms | errors | vs /healthz | target | ok |",
+        "|---|---:|---:|---:|---:|---:|---:|:-:|",
+    ]
+    for name, r in results.items():
+        target = f">= {r['target']:.0%}" if r["target"] else "-"
+        ok = "-" if r["pass"] is None else ("yes" if r["pass"] else "NO")
+        lines.append(f"| {name} | {r['rps']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
+                     f"{r['errors']} | {r['ratio']:.0%} | {target} | {ok} |")
+    lines += ["", "Worker RSS after the run (MiB): "
+              + ", ".join(f"pid {pid}: {v}" for pid, v in sorted(rss.items()))
+              + f" (limit {RSS_LIMIT_MIB}: {'ok' if rss_ok else 'EXCEEDED'})"]
+    table = "\n".join(lines)
+    print(table)
+    (RESULTS / f"http_bench-{stamp}.md").write_text(table + "\n")
+    (RESULTS / f"http_bench-{stamp}.json").write_text(json.dumps(
+        {"stamp": stamp, "args": vars(args), "results": results, "worker_rss_mib": rss},
+        indent=2) + "\n")
+    all_ok = all(r["pass"] is not False for r in results.values()) and rss_ok
+    return 0 if all_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

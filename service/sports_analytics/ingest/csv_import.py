@@ -1,0 +1,353 @@
+"""``sports-analytics ingest PATH``: import finished games from a team game-log CSV.
+
+The format (docs/ingest-format.md) is one row per team per game, like the public team
+game-log exports. The whole file is validated first; any bad row aborts with
+``<file>:<line>: <reason>`` before the database is touched. The load itself is one
+transaction (COPY into a temporary table, then set-based upserts keyed on the file's
+``game_id``), so a failure there also leaves the database as it was. Rows identical to what is
+stored are not rewritten: importing the same file twice changes nothing, and the data version
+is bumped only when something changed.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import structlog
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from sports_analytics.config import Settings
+from sports_analytics.db.engine import make_engine
+from sports_analytics.errors import DatabaseUnavailable, UserFacingError
+from sports_analytics.ingest.common import (
+    bump_data_version_after_commit,
+    bump_data_version_in,
+    copy_rows,
+)
+from sports_analytics.ingest.teams import ALIASES, ensure_teams
+
+log = structlog.get_logger(__name__)
+
+STAT_COLUMNS = ("pts", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta", "oreb", "reb", "ast", "stl",
+                "blk", "tov", "pf")
+REQUIRED_COLUMNS = ("season", "game_date", "game_id", "team", "opponent", "home_away",
+                    *STAT_COLUMNS, "min")
+OPTIONAL_COLUMNS = ("plus_minus",)
+STAT_MAX = 999  # per team per game; far above any real value, far below SMALLINT
+MINUTES_MAX = Decimal("999.9")
+SEASON_MIN, SEASON_MAX = 1946, 2100
+EXTERNAL_ID_MAX = 64
+HOME_AWAY = {"h": True, "home": True, "a": False, "away": False}
+MADE_ATTEMPTED = (("fgm", "fga"), ("fg3m", "fg3a"), ("ftm", "fta"), ("fg3m", "fgm"),
+                  ("oreb", "reb"))
+
+
+class IngestError(UserFacingError):
+    """A problem with the input file; the message starts with ``<file>:<line>:``."""
+
+    exit_code = 65  # EX_DATAERR
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    season: int
+    date: dt.date
+    external_id: str
+    team: str
+    opponent: str
+    is_home: bool
+    stats: dict[str, int]
+    minutes: Decimal
+    plus_minus: int | None
+
+
+@dataclass(frozen=True)
+class IngestSummary:
+    path: str
+    rows: int
+    games: int
+    games_inserted: int
+    games_updated: int
+    team_lines_written: int
+    data_version: int | None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.games_inserted or self.games_updated or self.team_lines_written)
+
+
+def _records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) for each data row; header names lower-cased and trimmed."""
+    try:
+        fh = path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot read file ({exc.strerror})") from None
+    with fh:
+        try:
+            reader = csv.reader(fh)
+            header = next(reader, None)
+            if header is None:
+                raise IngestError(f"{path}:1: empty file (expected a header row)")
+            names = [h.strip().lower() for h in header]
+            missing = [c for c in REQUIRED_COLUMNS if c not in names]
+            if missing:
+                raise IngestError(f"{path}:1: missing column(s): {', '.join(missing)}")
+            dupes = sorted({n for n in names if n and names.count(n) > 1})
+            if dupes:
+                raise IngestError(f"{path}:1: duplicate column(s): {', '.join(dupes)}")
+            for fields in reader:
+                if not any(f.strip() for f in fields):
+                    continue  # blank line
+                if len(fields) != len(names):
+                    raise IngestError(f"{path}:{reader.line_num}: expected {len(names)} fields, "
+                                      f"found {len(fields)}")
+                yield reader.line_num, dict(zip(names, fields, strict=True))
+        except UnicodeDecodeError:
+            raise IngestError(f"{path}: not UTF-8 text") from None
+        except csv.Error as exc:
+            raise IngestError(f"{path}: malformed CSV ({exc})") from None
+
+
+def _int(where: str, name: str, value: str, lo: int, hi: int) -> int:
+    v = value.strip()
+    try:
+        number = int(v)
+    except ValueError:
+        raise IngestError(f"{where}: {name} must be an integer, got {v[:20]!r}") from None
+    if not lo <= number <= hi:
+        raise IngestError(f"{where}: {name} must be between {lo} and {hi}, got {number}")
+    return number
+
+
+def _team(where: str, name: str, value: str) -> str:
+    abbr = value.strip().upper()
+    if not abbr:
+        raise IngestError(f"{where}: {name} is empty")
+    return ALIASES.get(abbr, abbr)
+
+
+def parse_row(path: Path, line: int, rec: dict[str, str]) -> Row:
+    where = f"{path}:{line}"
+    season = _int(where, "season", rec["season"], SEASON_MIN, SEASON_MAX)
+    try:
+        date = dt.date.fromisoformat(rec["game_date"].strip())
+    except ValueError:
+        raise IngestError(f"{where}: game_date must be a date like 2025-10-21, "
+                          f"got {rec['game_date'].strip()[:20]!r}") from None
+    # A season starts in the autumn of its year and ends by the next summer.
+    if not dt.date(season, 7, 1) <= date <= dt.date(season + 1, 6, 30):
+        raise IngestError(f"{where}: game_date {date} is outside season {season} "
+                          f"({season}-07-01 to {season + 1}-06-30)")
+    external_id = rec["game_id"].strip()
+    if not external_id:
+        raise IngestError(f"{where}: game_id is empty")
+    if len(external_id) > EXTERNAL_ID_MAX:
+        raise IngestError(f"{where}: game_id is longer than {EXTERNAL_ID_MAX} characters")
+    team = _team(where, "team", rec["team"])
+    opponent = _team(where, "opponent", rec["opponent"])
+    if team == opponent:
+        raise IngestError(f"{where}: team and opponent are both {team}")
+    ha = rec["home_away"].strip().lower()
+    if ha not in HOME_AWAY:
+        raise IngestError(f"{where}: home_away must be H or A, got {rec['home_away'].strip()!r}")
+    stats = {c: _int(where, c, rec[c], 0, STAT_MAX) for c in STAT_COLUMNS}
+    for made, attempted in MADE_ATTEMPTED:
+        if stats[made] > stats[attempted]:
+            raise IngestError(f"{where}: {made} ({stats[made]}) is greater than "
+                              f"{attempted} ({stats[attempted]})")
+    expected_pts = 2 * stats["fgm"] + stats["fg3m"] + stats["ftm"]
+    if stats["pts"] != expected_pts:
+        raise IngestError(f"{where}: pts ({stats['pts']}) does not equal 2*fgm + fg3m + ftm "
+                          f"({expected_pts})")
+    try:
+        minutes = Decimal(rec["min"].strip())
+    except InvalidOperation:
+        raise IngestError(f"{where}: min must be a number, got {rec['min'].strip()[:20]!r}") \
+            from None
+    if not (minutes.is_finite() and 0 <= minutes <= MINUTES_MAX):
+        raise IngestError(f"{where}: min must be between 0 and {MINUTES_MAX}, got {minutes}")
+    plus_minus = None
+    if (rec.get("plus_minus") or "").strip():
+        plus_minus = _int(where, "plus_minus", rec["plus_minus"], -STAT_MAX, STAT_MAX)
+    return Row(line, season, date, external_id, team, opponent, HOME_AWAY[ha], stats,
+               minutes.quantize(Decimal("0.1")), plus_minus)
+
+
+def validate(path: Path) -> list[tuple[Row, Row]]:
+    """Parse and cross-check the whole file. Returns (home row, away row) per game."""
+    by_game: dict[str, list[Row]] = {}
+    playing: dict[tuple[str, dt.date], Row] = {}  # a team plays at most once a day
+    rows = 0
+    for line, rec in _records(path):
+        row = parse_row(path, line, rec)
+        rows += 1
+        other = playing.setdefault((row.team, row.date), row)
+        if other is not row and other.external_id != row.external_id:
+            raise IngestError(f"{path}:{line}: {row.team} already plays on {row.date} "
+                              f"(game {other.external_id}, line {other.line})")
+        pair = by_game.setdefault(row.external_id, [])
+        if pair:
+            first = pair[0]
+            if len(pair) == 2:
+                raise IngestError(f"{path}:{line}: game {row.external_id} has more than two rows "
+                                  f"(lines {pair[0].line}, {pair[1].line} and {line})")
+            if row.team == first.team:
+                raise IngestError(f"{path}:{line}: duplicate row for game {row.external_id}, "
+                                  f"team {row.team} (first on line {first.line})")
+            for what, mine, theirs in (
+                ("season", row.season, first.season), ("game_date", row.date, first.date),
+                ("team/opponent", (row.team, row.opponent), (first.opponent, first.team)),
+            ):
+                if mine != theirs:
+                    raise IngestError(f"{path}:{line}: {what} disagrees with line {first.line} "
+                                      f"for game {row.external_id}")
+            if row.is_home == first.is_home:
+                raise IngestError(f"{path}:{line}: both rows of game {row.external_id} say "
+                                  f"{'H' if row.is_home else 'A'} (line {first.line})")
+            for a, b in ((row, first), (first, row)):
+                margin = a.stats["pts"] - b.stats["pts"]
+                if a.plus_minus is not None and a.plus_minus != margin:
+                    raise IngestError(f"{path}:{a.line}: plus_minus ({a.plus_minus}) does not "
+                                      f"match the score {a.stats['pts']}-{b.stats['pts']}")
+            if row.stats["pts"] == first.stats["pts"]:
+                raise IngestError(f"{path}:{line}: game {row.external_id} is tied "
+                                  f"{row.stats['pts']}-{first.stats['pts']}; a final can't be")
+        pair.append(row)
+    if rows == 0:
+        raise IngestError(f"{path}:2: no data rows")
+    games = []
+    for external_id, pair in by_game.items():
+        if len(pair) != 2:
+            raise IngestError(f"{path}:{pair[0].line}: game {external_id} has only one row "
+                              f"(expected one per team)")
+        home, away = (pair[0], pair[1]) if pair[0].is_home else (pair[1], pair[0])
+        games.append((home, away))
+    return games
+
+
+STAGE_COLUMNS = ("line", "season", "date", "external_id", "team_id", "opp_id", "is_home",
+                 "minutes", *STAT_COLUMNS)
+
+_UPSERT_GAMES = """
+INSERT INTO games AS g (season, date, home_team_id, away_team_id, home_score, away_score,
+                        status, external_id)
+SELECT h.season, h.date, h.team_id, h.opp_id, h.pts, a.pts, 'final', h.external_id
+FROM ingest_rows h JOIN ingest_rows a ON a.external_id = h.external_id AND NOT a.is_home
+WHERE h.is_home
+ON CONFLICT (external_id) DO UPDATE SET
+    season = EXCLUDED.season, date = EXCLUDED.date, home_team_id = EXCLUDED.home_team_id,
+    away_team_id = EXCLUDED.away_team_id, home_score = EXCLUDED.home_score,
+    away_score = EXCLUDED.away_score, status = EXCLUDED.status, updated_at = now()
+WHERE (g.season, g.date, g.home_team_id, g.away_team_id, g.home_score, g.away_score, g.status)
+      IS DISTINCT FROM (EXCLUDED.season, EXCLUDED.date, EXCLUDED.home_team_id,
+                        EXCLUDED.away_team_id, EXCLUDED.home_score, EXCLUDED.away_score,
+                        EXCLUDED.status)
+RETURNING (xmax = 0) AS inserted
+"""
+
+_LINE_COLUMNS = {  # team_game_stats column -> staging expression
+    "minutes": "r.minutes", "points": "r.pts", "rebounds": "r.reb",
+    "offensive_rebounds": "r.oreb", "assists": "r.ast", "steals": "r.stl", "blocks": "r.blk",
+    "turnovers": "r.tov", "fouls": "r.pf", "fgm": "r.fgm", "fga": "r.fga", "fg3m": "r.fg3m",
+    "fg3a": "r.fg3a", "ftm": "r.ftm", "fta": "r.fta", "plus_minus": "r.pts - o.pts",
+}
+_UPSERT_LINES = f"""
+INSERT INTO team_game_stats AS s (game_id, team_id, is_home, {", ".join(_LINE_COLUMNS)})
+SELECT g.id, r.team_id, r.is_home, {", ".join(_LINE_COLUMNS.values())}
+FROM ingest_rows r
+JOIN ingest_rows o ON o.external_id = r.external_id AND o.is_home <> r.is_home
+JOIN games g ON g.external_id = r.external_id
+ON CONFLICT (game_id, team_id) DO UPDATE SET
+    is_home = EXCLUDED.is_home, {", ".join(f"{c} = EXCLUDED.{c}" for c in _LINE_COLUMNS)}
+WHERE (s.is_home, {", ".join(f"s.{c}" for c in _LINE_COLUMNS)})
+      IS DISTINCT FROM (EXCLUDED.is_home, {", ".join(f"EXCLUDED.{c}" for c in _LINE_COLUMNS)})
+RETURNING s.id
+"""  # noqa: S608 (fixed column names only)
+
+# A re-imported game whose teams changed must not keep lines of a team no longer in it.
+_DELETE_STALE = """
+DELETE FROM {table} s USING games g, ingest_rows r
+WHERE r.is_home AND g.external_id = r.external_id AND s.game_id = g.id
+  AND s.team_id NOT IN (g.home_team_id, g.away_team_id)
+"""
+
+_CONFLICTS = """
+SELECT r.line, g.id, g.external_id FROM ingest_rows r
+JOIN games g ON g.season = r.season AND g.date = r.date AND g.home_team_id = r.team_id
+WHERE r.is_home AND g.external_id IS DISTINCT FROM r.external_id
+ORDER BY r.line LIMIT 1
+"""
+
+
+def _load(conn: Connection, path: Path, games: list[tuple[Row, Row]]) -> tuple[int, int, int]:
+    team_ids = ensure_teams(conn)
+    for home, away in games:  # in file order: the first bad line is the one reported
+        for row in sorted((home, away), key=lambda r: r.line):
+            for name, abbr in (("team", row.team), ("opponent", row.opponent)):
+                if abbr not in team_ids:
+                    raise IngestError(f"{path}:{row.line}: unknown {name} {abbr!r} "
+                                      f"(not in the teams table)")
+    conn.execute(text(f"CREATE TEMP TABLE ingest_rows (line int, season int, date date, "
+                      f"external_id text, team_id smallint, opp_id smallint, is_home boolean, "
+                      f"minutes numeric(5,1), {', '.join(f'{c} int' for c in STAT_COLUMNS)}) "
+                      f"ON COMMIT DROP"))
+    copy_rows(conn, "ingest_rows", STAGE_COLUMNS, (
+        (r.line, r.season, r.date, r.external_id, team_ids[r.team], team_ids[r.opponent],
+         r.is_home, r.minutes, *(r.stats[c] for c in STAT_COLUMNS))
+        for pair in games for r in pair))
+    conflict = conn.execute(text(_CONFLICTS)).first()
+    if conflict:
+        line, game_id, other = conflict
+        raise IngestError(f"{path}:{line}: the home team already has game {game_id} "
+                          f"(external id {other or 'none'}) on that date")
+    changed_games = conn.execute(text(_UPSERT_GAMES)).scalars().all()
+    inserted = sum(1 for x in changed_games if x)
+    updated = len(changed_games) - inserted
+    for table in ("team_game_stats", "player_game_stats"):
+        conn.execute(text(_DELETE_STALE.format(table=table)))
+    lines = len(conn.execute(text(_UPSERT_LINES)).scalars().all())
+    return inserted, updated, lines
+
+
+def ingest_csv(settings: Settings, path: str | Path) -> IngestSummary:
+    """Validate ``path`` completely, then load it in one transaction. Raises IngestError."""
+    started = time.monotonic()
+    path = Path(path)
+    games = validate(path)
+    rows = 2 * len(games)
+    engine = make_engine(settings, application_name="sports-analytics-ingest")
+    version: int | None = None
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL statement_timeout = '600s'"))
+            inserted, updated, lines = _load(conn, path, games)
+            if inserted or updated or lines:
+                bump_data_version_in(conn)
+                conn.execute(text("ANALYZE games, team_game_stats"))
+        if inserted or updated or lines:
+            version = bump_data_version_after_commit(engine)
+    except OperationalError as exc:
+        raise DatabaseUnavailable(f"database unavailable: {_first_line(exc)}") from None
+    except IntegrityError as exc:
+        raise IngestError(f"{path}: the database rejected the data: {_first_line(exc)}") from None
+    except DBAPIError as exc:
+        raise IngestError(f"{path}: import failed: {_first_line(exc)}") from None
+    finally:
+        engine.dispose()
+    summary = IngestSummary(str(path), rows, len(games), inserted, updated, lines, version)
+    log.info("ingest complete", path=str(path), rows=rows, games=len(games),
+             games_inserted=inserted, games_updated=updated, team_lines_written=lines,
+             unchanged=not summary.changed, seconds=round(time.monotonic() - started, 2))
+    return summary
+
+
+def _first_line(exc: DBAPIError) -> str:
+    return str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
