@@ -115,11 +115,35 @@ def test_dev_postgres_matches_the_dev_app_secret() -> None:
     dev = kustomize(REPO / "k8s" / "overlays" / "dev")
     pg = next(o for o in dev if o["kind"] == "Secret" and o["metadata"]["name"] == "sports-analytics-postgres")
     app = next(o for o in dev if o["kind"] == "Secret" and o["metadata"]["name"].startswith("sports-analytics-secrets"))
-    assert base64.b64decode(app["data"]["postgres-password"]).decode() == pg["stringData"]["POSTGRES_PASSWORD"]
+    assert base64.b64decode(app["data"]["postgres-password"]).decode() == pg["stringData"]["password"]
     config = next(o for o in dev if o["kind"] == "ConfigMap")["data"]
     pg_service = next(o for o in dev if o["kind"] == "Service" and o["metadata"]["name"] == config["POSTGRES_HOST"])
     assert pg_service["spec"]["ports"][0]["port"] == int(config["POSTGRES_PORT"])
-    assert config["POSTGRES_USER"] == pg["stringData"]["POSTGRES_USER"]
+    sts = next(o for o in dev if o["kind"] == "StatefulSet")
+    env = {e["name"]: e["value"] for e in sts["spec"]["template"]["spec"]["containers"][0]["env"]}
+    assert env["POSTGRES_USER"] == config["POSTGRES_USER"] and env["POSTGRES_DB"] == config["POSTGRES_DB"]
 
+
+
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_overlay_workloads_keep_the_policies(overlay: str) -> None:
+    for obj in kustomize(REPO / "k8s" / "overlays" / overlay):
+        if obj["kind"] not in {"Deployment", "Job", "StatefulSet"}:
+            continue
+        spec = obj["spec"]["template"]["spec"]
+        assert spec["securityContext"]["runAsNonRoot"] is True
+        assert spec["automountServiceAccountToken"] is False
+        for c in spec["containers"]:
+            assert c["securityContext"]["readOnlyRootFilesystem"] is True
+            assert c["securityContext"]["allowPrivilegeEscalation"] is False
+            assert c["securityContext"]["capabilities"]["drop"] == ["ALL"]
+            for section in ("requests", "limits"):
+                assert {"cpu", "memory"} <= set(c["resources"][section]), (obj["metadata"]["name"], section)
+            assert not c["image"].endswith(":latest")
+            for env in c.get("env", []):
+                assert "secretKeyRef" not in env.get("valueFrom", {})
+            assert not [s for s in c.get("envFrom", []) if "secretRef" in s]
 
 __all__ = ["crd_schema_dir"]  # the fixture, imported from chartlib
