@@ -371,7 +371,8 @@ def test_rendered_pods_run_under_docker_like_the_kubelet_runs_them(
     run = docker_run_for(api_pod, api_c, rendered, ws["dir"])
     name = f"{ws['network']}-api"
     ws["containers"].append(name)
-    sh("docker", "run", "-d", "--name", name, "--network", ws["network"], *run.args, run.image, *run.argv)
+    sh("docker", "run", "-d", "--name", name, "--network", ws["network"], "--network-alias", "parity-api",
+       *run.args, run.image, *run.argv)
     started = time.monotonic()
     http_port = run.ports["http"]
     mapping = sh("docker", "port", name, f"{http_port}/tcp").stdout.split()[0]
@@ -410,6 +411,22 @@ def test_rendered_pods_run_under_docker_like_the_kubelet_runs_them(
     assert kubelet.ready and kubelet.readiness.failures == 0 and kubelet.liveness.failures == 0
     usage = sh("docker", "stats", "--no-stream", "--format", "{{.MemUsage}}", name).stdout.strip()
     print(f"API container memory after start-up and a 400-request burst: {usage}")
+
+    # the `helm test` pod, with the Service address swapped for the container (Docker has no
+    # Service to map port 80 to the named port)
+    test_pod = rendered.one("Pod")
+    test_c = test_pod["spec"]["containers"][0]
+    service = rendered.one("Service")
+    svc_url = f"http://{service['metadata']['name']}.{NAMESPACE}.svc:{service['spec']['ports'][0]['port']}"
+    assert svc_url in test_c["args"][0]
+    test_c = {**test_c, "args": [test_c["args"][0].replace(svc_url, f"http://parity-api:{http_port}")]}
+    test_pod = {**test_pod["spec"], "volumes": test_pod["spec"].get("volumes", [])}
+    run_t = docker_run_for(test_pod, test_c, rendered, ws["dir"])
+    ws["containers"].append(f"{name}-helm-test")
+    proc = sh("docker", "run", "--name", f"{name}-helm-test", "--network", ws["network"], *run_t.args,
+              run_t.image, *run_t.argv, check=False)
+    assert proc.returncode == 0, f"helm test pod failed:\n{proc.stdout}\n{proc.stderr[-3000:]}"
+    assert proc.stdout.startswith("200 "), proc.stdout
 
     # 3. shutdown as the kubelet does it: preStop, then SIGTERM, within the grace period
     grace = api_pod["terminationGracePeriodSeconds"]
