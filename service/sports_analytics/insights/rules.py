@@ -41,7 +41,9 @@ def rule_brief(facts: dict[str, Any]) -> BriefContent:
         hs, as_ = facts["score"]["home"], facts["score"]["away"]
         winner, loser = (home, away) if hs > as_ else (away, home)
         ws, ls = max(hs, as_), min(hs, as_)
-        upset = elo is not None and elo["was_correct"] is False
+        # An upset: elo_v1 had the loser as a clear (60 %+) favourite.
+        upset = elo is not None and elo["was_correct"] is False \
+            and max(elo["home_win_prob"], elo["away_win_prob"]) >= 0.6
         where = "at home" if winner is home else "on the road"
         headline = f"{winner['name']} beat {loser['name']} {ws}-{ls} {where}" + (
             " in an upset" if upset else "")
