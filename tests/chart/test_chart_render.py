@@ -133,3 +133,29 @@ def test_release_name_and_namespace_are_used() -> None:
 
 
 __all__ = ["crd_schema_dir"]  # the fixture, imported from chartlib
+
+
+def test_values_schema_is_strict_everywhere() -> None:
+    """Every object the schema describes key by key rejects unknown keys."""
+    schema = json.loads((CHART_DIR / "values.schema.json").read_text())
+    loose = []
+
+    def walk(node: object, path: str) -> None:
+        if isinstance(node, dict):
+            if "properties" in node and node.get("additionalProperties") is not False:
+                loose.append(path or "/")
+            for key, value in node.items():
+                walk(value, f"{path}/{key}")
+        elif isinstance(node, list):
+            for i, value in enumerate(node):
+                walk(value, f"{path}/{i}")
+
+    walk(schema, "")
+    assert not loose, loose
+    # and it covers every key of values.yaml
+    import yaml
+
+    values = yaml.safe_load((CHART_DIR / "values.yaml").read_text())
+    with helm_python.Chart.load(str(CHART_DIR)) as chart:
+        chart.validate_schema(values)
+    assert set(values) <= set(schema["properties"])
