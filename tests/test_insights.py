@@ -299,3 +299,17 @@ def test_circuit_breaker_states_with_a_fake_clock() -> None:
     assert breaker.allow()
     breaker.record_success()
     assert breaker.state == "closed" and breaker.allow()
+
+
+def test_rule_brief_has_three_to_five_factors_even_with_sparse_facts() -> None:
+    from sports_analytics.insights.rules import rule_brief
+
+    side = {"abbreviation": "AAA", "name": "Alpha", "city": "A", "features": None,
+            "record_before": {"wins": 0, "losses": 0}}
+    sparse = {"game_id": 1, "season": 2025, "date": "2025-10-21", "status": "scheduled",
+              "score": None, "home": side, "away": {**side, "abbreviation": "BBB", "name": "Beta"},
+              "predictions": {}}
+    brief = rule_brief(sparse)
+    assert 3 <= len(brief.key_factors) <= 5
+    assert brief.confidence == "low" and brief.headline == "Beta visit Alpha"
+    assert rule_brief(sparse) == brief  # deterministic
