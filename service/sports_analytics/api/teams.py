@@ -61,7 +61,7 @@ async def list_teams(
             summary="One team and its roster")
 async def get_team(
     reader: ReaderDep,
-    abbreviation: Annotated[str, Path(min_length=1, max_length=16,
+    abbreviation: Annotated[str, Path(min_length=1, max_length=16, pattern=r"^\s*[A-Za-z]+\s*$",
                                       description="abbreviation, case-insensitive (bos, BOS)")],
 ) -> Response:
     row = await reader.fetchrow(DETAIL_SQL, {"abbr": normalise_abbreviation(abbreviation)})
