@@ -36,10 +36,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "reliability"))
 sys.path.insert(0, str(REPO / "tests"))
 
-from relharness import (  # noqa: E402
+from reliability.relharness import (  # noqa: E402
     RESULTS_DIR,
     LiveServer,
     PgCluster,

@@ -21,7 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from relharness import (
+
+from reliability.relharness import (
     FIGURES_FILE,
     LiveServer,
     PgCluster,
@@ -33,12 +34,15 @@ _E2E_CONFTEST = Path(__file__).resolve().parents[1] / "e2e" / "conftest.py"
 
 
 def _load_e2e_plumbing():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("sa_e2e_plumbing", _E2E_CONFTEST)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["sa_e2e_plumbing"] = module
-    spec.loader.exec_module(module)
-    return module
+    """tests/e2e/conftest.py under its own module name (tests/e2e/test_compose.py does the same)."""
+    name = "sa_e2e_plumbing"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, _E2E_CONFTEST)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
 e2e = _load_e2e_plumbing()
@@ -58,22 +62,19 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     pytest.skip(f"no Docker engine ({why}); RUN_E2E=1 turns this into a failure")
 
 
-_figures_at_start: dict = {}
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    global _figures_at_start
+def _snapshot() -> dict:
     try:
-        _figures_at_start = json.loads(FIGURES_FILE.read_text())
+        return json.loads(FIGURES_FILE.read_text())
     except (OSError, ValueError):
-        _figures_at_start = {}
+        return {}
+
+
+# Taken when this conftest is imported (collection), so the summary shows this run's figures.
+_figures_at_start = _snapshot()
 
 
 def pytest_terminal_summary(terminalreporter) -> None:  # type: ignore[no-untyped-def]
-    try:
-        figures = json.loads(FIGURES_FILE.read_text())
-    except (OSError, ValueError):
-        return
+    figures = _snapshot()
     fresh = {k: v for k, v in figures.items() if _figures_at_start.get(k) != v}
     if not fresh:
         return
@@ -93,7 +94,7 @@ def seeded_cluster() -> Iterator[tuple[PgCluster, str]]:
             [str(cluster.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(cluster.port), "-U",
              cluster.user, "sports_analytics"], check=True, capture_output=True, timeout=60)
         url = cluster.url.rsplit("/", 1)[0] + "/sports_analytics"
-        from relharness import prepare_database
+        from reliability.relharness import prepare_database
 
         prepare_database(url)
         yield cluster, url

@@ -26,9 +26,7 @@ RESULTS_DIR = REPO / "benchmarks" / "results"
 FIGURES_FILE = RESULTS_DIR / "reliability-figures.json"
 
 sys.path.insert(0, str(REPO / "tests"))
-from pgharness import PgCluster, free_port, wait_for  # noqa: E402
-
-__all__ = ["PgCluster", "free_port", "wait_for"]
+from pgharness import PgCluster, free_port, wait_for  # noqa: E402, F401  (re-exported)
 
 # Settings the live servers share: short DB timeouts so outages show quickly.
 CONNECT_TIMEOUT_S = 2
@@ -98,8 +96,6 @@ class LiveServer:
         env = cli_env(self.database_url)
         env.update({
             "PORT": str(self.port),
-            "HOST": "127.0.0.1",
-            "BIND": f"127.0.0.1:{self.port}",
             "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{self.port}",
             "WEB_CONCURRENCY": str(self.workers),
             "GRACEFUL_TIMEOUT": "10",

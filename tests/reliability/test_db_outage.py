@@ -18,7 +18,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from relharness import (
+
+from reliability.relharness import (
     CONNECT_TIMEOUT_S,
     POOL_TIMEOUT_S,
     STATEMENT_TIMEOUT_MS,
@@ -55,7 +56,7 @@ def outage_server(seeded_cluster: tuple[PgCluster, str]) -> Iterator[tuple[LiveS
             cluster.start()
 
 
-def _timed_get(url: str, timeout: float = 30.0) -> tuple[int | None, object, float]:
+def _timed_get(url: str, timeout: float = REQUEST_BOUND_S + 4) -> tuple[int | None, object, float]:
     started = time.monotonic()
     try:
         resp = httpx.get(url, timeout=timeout)
@@ -89,7 +90,8 @@ def _check_unavailable(urls: list[str]) -> float:
 def _outage_cycle(server: LiveServer, kind: str, go_down, come_back) -> None:  # type: ignore[no-untyped-def]
     base = server.url
     urls = data_urls(base)
-    assert all(status(u, timeout=10) == 200 for u in urls), "not all data routes work before"
+    before = {u: status(u, timeout=10) for u in urls}
+    assert all(code == 200 for code in before.values()), f"data routes before the outage: {before}"
     master, workers = server.pid, server.worker_pids()
 
     down_at = go_down()
@@ -102,7 +104,10 @@ def _outage_cycle(server: LiveServer, kind: str, go_down, come_back) -> None:  #
     assert flip_s <= READY_FLIP_LIMIT_S, f"/readyz took {flip_s:.2f}s to turn 503 ({kind})"
 
     assert status(base + "/healthz") == 200, "/healthz must not depend on the database"
-    worst = _check_unavailable(urls)
+    try:
+        worst = _check_unavailable(urls)
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}\n--- server log\n{server.log_tail(60)}") from None
     record_figure(f"outage_{kind}.slowest_503_s", round(worst, 2), "s",
                   f"slowest data-route answer while DB {kind} (bound {REQUEST_BOUND_S:g} s)")
     assert status(base + "/healthz") == 200

@@ -14,6 +14,7 @@ Marked e2e: skipped without a Docker engine unless RUN_E2E=1 (then it fails loud
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 import time
 from collections import Counter
@@ -22,7 +23,8 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
-from relharness import data_urls, poll_until, record_figure, status
+
+from reliability.relharness import data_urls, json_lines, poll_until, record_figure, status
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -229,13 +231,36 @@ def test_restart_under_load(stack) -> None:  # type: ignore[no-untyped-def]
 def test_three_migrate_containers_at_once(app_image: str) -> None:
     import sa_e2e_plumbing as e2e
 
-    from sports_analytics.db.migrate import script_heads
+    from sports_analytics.db.migrate import MIGRATION_LOCK_KEY, script_heads
 
     project = e2e.ComposeProject(e2e.unique_name("samig"), image=app_image)
+    holder = None
+
+    def psql(sql: str) -> list[str]:
+        out = project.compose("exec", "-T", "postgres", "sh", "-c",
+                              f'psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "{sql}"').stdout
+        return [line for line in out.splitlines() if line.strip()]
+
     try:
         project.up("postgres", timeout=120)
+        # Hold the migration lock so that all three containers provably queue on it at once.
+        holder = subprocess.Popen(
+            ["docker", "compose", "-p", project.name, "-f", str(e2e.COMPOSE_FILE), "exec", "-T",
+             "postgres", "sh", "-c",
+             'PGAPPNAME=rel-lock-holder psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -c '
+             f'"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY}); SELECT pg_sleep(120)"'],
+            env=project.env, cwd=e2e.REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        assert poll_until(lambda: psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                                       "AND granted") == ["1"], 30, interval=0.5)
         project.compose("up", "-d", "--no-deps", "--no-build", "--pull", "never", "--scale",
                         "migrate=3", "migrate", timeout=120)
+        waiting = poll_until(lambda: psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                                          "AND NOT granted") == ["3"], 120, interval=0.5)
+        assert waiting, "the three migrate containers never queued on the lock together\n" + \
+            project.logs("migrate")[-4000:]
+        released_at = time.monotonic()
+        psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+             "WHERE application_name = 'rel-lock-holder'")
 
         def all_exited() -> bool:
             out = project.compose("ps", "-a", "--format", "json", "migrate").stdout
@@ -244,22 +269,28 @@ def test_three_migrate_containers_at_once(app_image: str) -> None:
                 rows = json.loads(out)
             return len(rows) == 3 and all(r["State"] == "exited" for r in rows)
 
-        assert poll_until(all_exited, 300, interval=1), project.logs("migrate")[-4000:]
+        assert poll_until(all_exited, 300, interval=0.5), project.logs("migrate")[-4000:]
+        all_done_s = time.monotonic() - released_at
         ids = project.compose("ps", "-a", "-q", "migrate").stdout.split()
         codes = [json.loads(e2e.docker("inspect", cid).stdout)[0]["State"]["ExitCode"] for cid in ids]
         logs = project.logs("migrate")
         assert len(ids) == 3 and codes == [0, 0, 0], f"exit codes {codes}\n{logs[-4000:]}"
 
-        def psql(sql: str) -> list[str]:
-            out = project.compose("exec", "-T", "postgres", "sh", "-c",
-                                  f'psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -tAc "{sql}"').stdout
-            return [line for line in out.splitlines() if line.strip()]
-
         versions = psql("SELECT version_num FROM alembic_version")
         assert versions == sorted(script_heads()), versions
         games = psql("SELECT count(*) FROM games")
         assert games == ["1230"], games
+        events = [r for r in json_lines(logs) if r.get("logger") == "sports_analytics.db.migrate"]
+        applied = [r for r in events if r.get("event") == "migrations applied"]
+        current = [r for r in events if r.get("event") == "schema already current"]
+        waits = [r.get("waited_s", 0) for r in events if r.get("event") == "migration lock acquired"]
+        assert len(applied) == 1 and len(current) == 2, f"applied {applied}, current {current}"
         record_figure("deploy.concurrent_migrate_exit_codes", ",".join(map(str, codes)), "",
-                      f"3 migrate containers at once; alembic_version rows {versions}")
+                      f"3 migrate containers queued on the lock at once: one applied, two found "
+                      f"head (lock waits {sorted(waits)} s, all exited {all_done_s:.1f} s after "
+                      f"release); alembic_version rows {versions}")
     finally:
+        if holder is not None:
+            holder.kill()
+            holder.wait(10)
         project.down(volumes=True)

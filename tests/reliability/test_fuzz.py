@@ -20,9 +20,10 @@ from typing import Any
 
 import httpx
 import pytest
+import requests
 import schemathesis
-from hypothesis import HealthCheck, settings
-from relharness import LiveServer, record_figure
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis.errors import Unsatisfiable
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (
@@ -31,6 +32,8 @@ from schemathesis.specs.openapi.checks import (
     response_headers_conformance,
     response_schema_conformance,
 )
+
+from reliability.relharness import LiveServer, record_figure
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "40"))
 CHECKS = [
@@ -51,7 +54,8 @@ def _report() -> Iterator[None]:
     yield
     if STATS["cases"]:
         record_figure("fuzz.schemathesis_cases", STATS["cases"], "cases",
-                      f"positive+negative, <= {MAX_EXAMPLES} examples per operation and mode")
+                      f"{STATS.get('operations', '?')} operations, positive+negative, "
+                      f"<= {MAX_EXAMPLES} examples per operation and mode")
         record_figure("fuzz.schemathesis_5xx", len(STATS["server_errors"]), "5xx",
                       "; ".join(STATS["server_errors"][:5]))
     if STATS["hostile"]:
@@ -61,27 +65,40 @@ def _report() -> Iterator[None]:
                       "; ".join(STATS["hostile_5xx"][:5]))
 
 
-@pytest.fixture(scope="module")
-def fuzz_schema(live_server: LiveServer):  # type: ignore[no-untyped-def]
-    loaded = schemathesis.openapi.from_url(live_server.url + "/openapi.json")
-    loaded.config.generation.update(
-        modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE], max_examples=MAX_EXAMPLES,
-    )
-    return loaded
+def test_openapi_fuzz(live_server: LiveServer) -> None:
+    """Every operation, positive and negative cases; failures collected, then reported."""
+    schema = schemathesis.openapi.from_url(live_server.url + "/openapi.json")
+    failures: list[str] = []
+    operations = 0
+    session = requests.Session()
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        operations += 1
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
 
+            @settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True, database=None,
+                      suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+            @given(case=operation.as_strategy(generation_mode=mode))
+            def run(case) -> None:  # type: ignore[no-untyped-def]
+                response = case.call(base_url=live_server.url, session=session, timeout=30)
+                STATS["cases"] += 1
+                if response.status_code >= 500:
+                    STATS["server_errors"].append(
+                        f"{case.method} {case.formatted_path} {case.query} -> {response.status_code}")
+                case.validate_response(response, checks=CHECKS)
 
-schema = schemathesis.pytest.from_fixture("fuzz_schema")
-
-
-@schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck), print_blob=True)
-def test_openapi_fuzz(case, live_server: LiveServer) -> None:  # type: ignore[no-untyped-def]
-    response = case.call(base_url=live_server.url, timeout=30)
-    STATS["cases"] += 1
-    if response.status_code >= 500:
-        STATS["server_errors"].append(f"{case.method} {case.formatted_path} -> {response.status_code}")
-    case.validate_response(response, checks=CHECKS)
+            try:
+                run()
+            except Unsatisfiable:
+                # no parameters, so no invalid request can be made: nothing to fuzz negatively
+                assert mode is GenerationMode.NEGATIVE, operation.label
+            except Exception as exc:  # keep fuzzing the other operations, report all at the end
+                failures.append(f"{operation.label} [{mode.value}]: {str(exc)[:1500]}")
+    session.close()
+    assert operations >= 10, f"only {operations} operations in the schema"
+    assert not STATS["server_errors"], STATS["server_errors"][:20]
+    STATS["operations"] = operations
+    assert not failures, f"{len(failures)} operation/mode runs failed:\n" + "\n\n".join(failures)
 
 
 # --------------------------------------------------------------------------------------------

@@ -18,7 +18,8 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
-from relharness import cli_env, json_lines
+
+from reliability.relharness import cli_env, json_lines
 
 BAD_REVISION = "rel_bad_9999"
 

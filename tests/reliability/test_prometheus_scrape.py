@@ -15,7 +15,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from relharness import LiveServer, free_port, poll_until
+
+from reliability.relharness import LiveServer, free_port, poll_until
 
 pytestmark = pytest.mark.timeout(180)
 

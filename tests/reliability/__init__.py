@@ -1,0 +1,1 @@
+"""Reliability suite: outages, restarts, concurrent deploys, hostile input, scrape."""
