@@ -245,3 +245,13 @@ def test_cli_reports_one_line_and_exit_code(seeded_db_url: str, tmp_path: Path) 
     ok = subprocess.run([sys.executable, "-m", "sports_analytics.cli", "ingest", str(good)],
                         env=env, capture_output=True, text=True, timeout=60)
     assert ok.returncode == 0, ok.stderr
+
+
+def test_documented_example_imports(migrated_db_url: str, tmp_path: Path) -> None:
+    """The example in docs/ingest-format.md is a valid file."""
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "ingest-format.md").read_text()
+    block = doc.split("```csv\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "example.csv"
+    path.write_text(block)
+    summary = ingest_csv(make_settings(migrated_db_url), path)
+    assert (summary.games, summary.games_inserted) == (1, 1)

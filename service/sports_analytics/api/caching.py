@@ -19,7 +19,7 @@ with the old rows would otherwise hand out an ETag that matches the new data.
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -66,12 +66,16 @@ class DataVersion:
         return version
 
 
-async def get_data_version(request: Request) -> DataVersion:
-    state = request.app.state
+def data_version_of(app: Any) -> DataVersion:
+    state = app.state
     dv = getattr(state, "data_version", None)
     if dv is None:
         dv = state.data_version = DataVersion()
     return dv
+
+
+async def get_data_version(request: Request) -> DataVersion:
+    return data_version_of(request.app)
 
 
 DataVersionDep = Annotated[DataVersion, Depends(get_data_version)]

@@ -11,16 +11,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Query, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from sports_analytics.api.caching import (
     FINAL_GAME_CACHE_CONTROL,
     REVALIDATE_CACHE_CONTROL,
-    DataVersionDep,
+    data_version_of,
     etag_matches,
 )
 from sports_analytics.api.params import GameIdPath, PaginationDep, SeasonQuery, TeamQuery
-from sports_analytics.api.pgjson import ReaderDep
+from sports_analytics.api.pgjson import ReaderDep, reader_of
 from sports_analytics.api.schemas import BoxScore, ErrorDetail, GamePage
 from sports_analytics.api.teams import normalise_abbreviation
 
@@ -112,16 +112,22 @@ def box_score_etag(game_id: int, version: int) -> str:
     return f'"bs-{game_id}-{version}"'
 
 
+IF_NONE_MATCH_DOC: dict[str, Any] = {"parameters": [{
+    "name": "If-None-Match", "in": "header", "required": False,
+    "description": "an ETag from an earlier response: 304 if it is still current",
+    "schema": {"type": "string", "maxLength": 1024}}]}
+
+
 @router.get("/{game_id}", response_model=BoxScore, responses={
     304: {"description": "not modified: the If-None-Match ETag is current"},
     404: {"model": ErrorDetail, "description": "no such game"}, **ERRORS},
+    openapi_extra=IF_NONE_MATCH_DOC,
     summary="Box score: both teams' totals and every player line")
-async def get_game(
-    reader: ReaderDep,
-    versions: DataVersionDep,
-    game_id: GameIdPath,
-    if_none_match: Annotated[str | None, Header(max_length=1024)] = None,
-) -> Response:
+async def get_game(request: Request, game_id: GameIdPath) -> Response:
+    # The hot path takes only ``request`` (no dependencies to solve): a conditional request for
+    # a box score this worker has served at the current data version never leaves memory.
+    versions = data_version_of(request.app)
+    if_none_match = request.headers.get("if-none-match")
     key = f"bs-{game_id}"
     if if_none_match:
         version = versions.fresh()
@@ -129,7 +135,7 @@ async def get_game(
             etag = box_score_etag(game_id, version)
             if etag_matches(if_none_match, etag):
                 return Response(status_code=304, headers=versions.known_headers(key, etag))
-    row = await reader.fetchrow(BOX_SCORE_SQL, {"game_id": game_id})
+    row = await reader_of(request.app).fetchrow(BOX_SCORE_SQL, {"game_id": game_id})
     if row is None:
         raise HTTPException(404, detail=f"game {game_id} not found")
     body, status, version = row

@@ -123,14 +123,17 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-async def get_reader(request: Request) -> PgReader:
-    # async: FastAPI would run a plain ``def`` dependency in its threadpool, on every request
-
-    state = request.app.state
+def reader_of(app: Any) -> PgReader:
+    state = app.state
     reader = getattr(state, "pg_reader", None)
     if reader is None:
         reader = state.pg_reader = PgReader(state.settings)
     return reader
+
+
+async def get_reader(request: Request) -> PgReader:
+    # async: FastAPI would run a plain ``def`` dependency in its threadpool, on every request
+    return reader_of(request.app)
 
 
 ReaderDep = Annotated[PgReader, Depends(get_reader)]

@@ -8,13 +8,12 @@ conditional request is answered 304 from memory (see api/caching.py).
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter, Request, Response
 
-from fastapi import APIRouter, Header, Response
-
-from sports_analytics.api.caching import REVALIDATE_CACHE_CONTROL, DataVersionDep, etag_matches
+from sports_analytics.api.caching import REVALIDATE_CACHE_CONTROL, data_version_of, etag_matches
+from sports_analytics.api.games import IF_NONE_MATCH_DOC
 from sports_analytics.api.params import PaginationDep, SeasonQuery
-from sports_analytics.api.pgjson import ReaderDep
+from sports_analytics.api.pgjson import reader_of
 from sports_analytics.api.schemas import ErrorDetail, Standings
 
 router = APIRouter(prefix="/api/v1/standings", tags=["standings"])
@@ -89,14 +88,12 @@ def standings_etag(season: int | None, limit: int, offset: int, version: int) ->
 @router.get("", response_model=Standings, responses={
     304: {"description": "not modified: the If-None-Match ETag is current"},
     503: {"model": ErrorDetail, "description": "database unavailable"}},
+    openapi_extra=IF_NONE_MATCH_DOC,
     summary="Conference standings (default: the latest season)")
-async def get_standings(
-    reader: ReaderDep,
-    versions: DataVersionDep,
-    page: PaginationDep,
-    season: SeasonQuery = None,
-    if_none_match: Annotated[str | None, Header(max_length=1024)] = None,
-) -> Response:
+async def get_standings(request: Request, page: PaginationDep,
+                        season: SeasonQuery = None) -> Response:
+    versions = data_version_of(request.app)
+    if_none_match = request.headers.get("if-none-match")
     if if_none_match:
         version = versions.fresh()
         if version is not None:
@@ -104,8 +101,8 @@ async def get_standings(
             if etag_matches(if_none_match, etag):
                 return Response(status_code=304, headers={
                     "ETag": etag, "Cache-Control": REVALIDATE_CACHE_CONTROL})
-    row = await reader.fetchrow(STANDINGS_SQL, {"season": season, "limit": page.limit,
-                                                "offset": page.offset})
+    params = {"season": season, "limit": page.limit, "offset": page.offset}
+    row = await reader_of(request.app).fetchrow(STANDINGS_SQL, params)
     assert row is not None
     body, version = row[0], int(row[1])
     versions.observe(version)
