@@ -63,9 +63,8 @@ RUN groupadd --system --gid 10001 app \
       --shell /usr/sbin/nologin app \
  && mkdir -p /app
 
-# Two layers: the dependencies (changes with requirements.lock) and the package (with the code).
+# The dependencies: a big layer that changes only with requirements.lock.
 COPY --from=deps /opt/venv /opt/venv
-COPY --from=build /stage/ /
 
 # Only /tmp needs to be writable (a tmpfs in Compose, an emptyDir in Kubernetes): gunicorn's
 # worker heartbeat files and the Prometheus multiprocess directory live there.
@@ -76,14 +75,14 @@ ENV PATH=/opt/venv/bin:$PATH \
     APP_ENV=production \
     PORT=8000 \
     PROMETHEUS_MULTIPROC_DIR=/tmp/prometheus
-
 WORKDIR /app
 USER 10001:10001
 EXPOSE 8000
 ENTRYPOINT ["sports-analytics"]
 CMD ["serve"]
 
-# Build metadata last: changing it never invalidates the layers above.
+# Build metadata, reported by /version. Placed after the dependency layer, so a new commit
+# never invalidates it.
 ARG APP_VERSION=""
 ARG GIT_SHA=unknown
 ARG BUILD_TIME=unknown
@@ -98,3 +97,7 @@ LABEL org.opencontainers.image.title="sports-analytics" \
 ENV APP_VERSION=${APP_VERSION} \
     GIT_SHA=${GIT_SHA} \
     BUILD_TIME=${BUILD_TIME}
+
+# The package last: a code-only change rebuilds just this small layer (root-owned, read-only
+# for UID 10001 like everything else).
+COPY --from=build /stage/ /
