@@ -25,7 +25,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 
 
 def test_sigterm_finishes_in_flight_and_restart_loses_nothing(seeded_db_url: str) -> None:
-    server = LiveServer(seeded_db_url, workers=2, GRACEFUL_TIMEOUT="15")
+    server = LiveServer(seeded_db_url, workers=2, GRACEFUL_TIMEOUT="15",
+                        DB_STATEMENT_TIMEOUT_MS="15000")
     replacement: LiveServer | None = None
     stop_stream = threading.Event()
     outcomes: Counter = Counter()
@@ -72,11 +73,12 @@ def test_sigterm_finishes_in_flight_and_restart_loses_nothing(seeded_db_url: str
                 in_flight = [pool.submit(httpx.get, f"{server.url}/api/v1/teams", timeout=20)
                              for _ in range(4)]
                 # wait until the requests are inside the database, blocked on the lock
-                assert poll_until(lambda: _waiting_on_lock(seeded_db_url) >= 2, 10), \
+                assert poll_until(lambda: _waiting_on_lock(seeded_db_url) >= 4, 10), \
                     "requests never reached the database"
                 term_at = time.monotonic()
                 server.proc.send_signal(15)  # type: ignore[union-attr]
-                time.sleep(1.0)
+                time.sleep(1.5)
+                assert server.proc.poll() is None, "master exited with requests in flight"  # type: ignore[union-attr]
                 blocker.rollback()  # release the lock: the held requests may now finish
                 results = [f.result() for f in in_flight]
             code = server.proc.wait(30)  # type: ignore[union-attr]
@@ -108,5 +110,5 @@ def _waiting_on_lock(url: str) -> int:
     with psycopg.connect(url, autocommit=True) as conn:
         row = conn.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-            "AND application_name = 'sports-analytics'").fetchone()
+            "AND application_name LIKE 'sports-analytics%'").fetchone()
     return int(row[0]) if row else 0
