@@ -8,10 +8,9 @@ memory, without touching the database (see api/caching.py).
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Request, Response
 
 from sports_analytics.api.caching import (
     FINAL_GAME_CACHE_CONTROL,
@@ -19,7 +18,14 @@ from sports_analytics.api.caching import (
     data_version_of,
     etag_matches,
 )
-from sports_analytics.api.params import GameIdPath, PaginationDep, SeasonQuery, TeamQuery
+from sports_analytics.api.params import (
+    DateQuery,
+    GameIdPath,
+    PaginationDep,
+    SeasonQuery,
+    TeamQuery,
+    parse_date,
+)
 from sports_analytics.api.pgjson import ReaderDep, reader_of
 from sports_analytics.api.schemas import BoxScore, ErrorDetail, GamePage
 from sports_analytics.api.teams import normalise_abbreviation
@@ -95,12 +101,13 @@ async def list_games(
     page: PaginationDep,
     season: SeasonQuery = None,
     team: TeamQuery = None,
-    date_from: Annotated[dt.date | None, Query(description="on or after (YYYY-MM-DD)")] = None,
-    date_to: Annotated[dt.date | None, Query(description="on or before (YYYY-MM-DD)")] = None,
+    date_from: DateQuery = None,
+    date_to: DateQuery = None,
 ) -> Response:
     abbr = normalise_abbreviation(team) if team else None
     row = await reader.fetchrow(LIST_SQL, {
-        "season": season, "team": abbr, "date_from": date_from, "date_to": date_to,
+        "season": season, "team": abbr, "date_from": parse_date("date_from", date_from),
+        "date_to": parse_date("date_to", date_to),
         "limit": page.limit, "offset": page.offset})
     assert row is not None
     if not row[1]:
@@ -115,7 +122,7 @@ def box_score_etag(game_id: int, version: int) -> str:
 IF_NONE_MATCH_DOC: dict[str, Any] = {"parameters": [{
     "name": "If-None-Match", "in": "header", "required": False,
     "description": "an ETag from an earlier response: 304 if it is still current",
-    "schema": {"type": "string", "maxLength": 1024}}]}
+    "schema": {"type": "string"}}]}
 
 
 @router.get("/{game_id}", response_model=BoxScore, responses={

@@ -3,6 +3,7 @@ no input can overflow a PostgreSQL column (an overflow would be a 500)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -70,3 +71,20 @@ SeasonQuery = Annotated[int | None, Query(ge=SEASON_MIN, le=SEASON_MAX,
 TeamQuery = Annotated[str | None, Query(min_length=2, max_length=4, pattern=r"^[A-Za-z]+$",
                                         description="team abbreviation, case-insensitive")]
 
+
+
+# Dates are taken as strict YYYY-MM-DD text: pydantic's lax date parsing would also accept
+# numbers ("0" as 1970-01-01), which the documented format does not allow.
+DateQuery = Annotated[str | None, Query(
+    pattern=r"^\d{4}-\d{2}-\d{2}$", json_schema_extra={"format": "date"},
+    description="YYYY-MM-DD, inclusive")]
+
+
+def parse_date(name: str, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise validation_error(("query", name), "Input should be a valid date (YYYY-MM-DD)",
+                               value, "date_from_datetime_parsing") from None
