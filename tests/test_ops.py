@@ -6,6 +6,7 @@ Outage tests run on a private PgCluster that is stopped and restarted under a li
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Iterator
@@ -350,3 +351,56 @@ def test_outage_readiness_flips_and_recovers_without_restart(outage_cluster, cap
     events = [line.get("event") for line in _json_lines(err)]
     assert "readiness: database unreachable" in events and "database unavailable" in events
     print(f"readiness flip {flip:.2f}s, recovery {recovery:.2f}s")
+
+
+def _signal_cluster(cluster: PgCluster, sig: int) -> None:
+    """SIGSTOP/SIGCONT the postmaster and its children: what ``docker pause`` does."""
+    import os
+    import subprocess
+
+    master = int((cluster.datadir / "postmaster.pid").read_text().split()[0])
+    children = subprocess.run(["pgrep", "-P", str(master)], capture_output=True, text=True,
+                              check=False).stdout.split()
+    for pid in [master, *map(int, children)]:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, sig)
+
+
+@pytest.mark.slow
+def test_frozen_database_fails_fast_and_recovers(outage_cluster, capsys):
+    """TCP still accepts but nothing answers: only client-side deadlines prevent a hang."""
+    import signal
+
+    settings = make_settings(outage_cluster.url, db_connect_timeout_seconds=2,
+                             db_statement_timeout_ms=1000)
+    upgrade(settings)
+    app = create_app(settings)
+    _add_probe_routes(app)
+    templates = {getattr(r, "path", None) for r in app.routes}
+    data_urls = [url for tpl, url in DATA_ROUTES.items() if tpl in templates]
+    # pre-ping (2 s) + reconnect attempt (2 s), or statement (1 s + 1 s margin), plus slack
+    bound = 2 * settings.db_connect_timeout_seconds + 1.5
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.get("/_test/db").status_code == 200  # leaves a pooled connection
+        assert client.get("/readyz").status_code == 200
+        _signal_cluster(outage_cluster, signal.SIGSTOP)
+        try:
+            frozen_at = time.monotonic()
+            _poll(client, "/readyz", 503, 5.0)
+            assert time.monotonic() - frozen_at < 5.0
+            assert client.get("/healthz").status_code == 200
+            for url in ["/_test/db", "/_test/db", *data_urls]:
+                started = time.monotonic()
+                r = client.get(url)
+                took = time.monotonic() - started
+                assert r.status_code == 503, (url, r.status_code, r.text)
+                assert r.json() == {"detail": "database unavailable"}
+                assert took < bound, f"{url} took {took:.1f}s while the database was frozen"
+        finally:
+            _signal_cluster(outage_cluster, signal.SIGCONT)
+        thawed_at = time.monotonic()
+        _poll(client, "/readyz", 200, 10.0)
+        assert time.monotonic() - thawed_at < 10.0
+        assert client.get("/_test/db").status_code == 200
+    events = [line.get("event") for line in _json_lines(capsys.readouterr().err)]
+    assert "database call exceeded its deadline; connection severed" in events
