@@ -6,6 +6,7 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.orm import sessionmaker
 
 from sports_analytics.config import Settings
+from sports_analytics.db.deadline import install_deadlines
 
 
 def make_engine(settings: Settings, *, application_name: str = "sports-analytics") -> Engine:
@@ -14,7 +15,7 @@ def make_engine(settings: Settings, *, application_name: str = "sports-analytics
         f"-c lock_timeout={settings.db_statement_timeout_ms} "
         "-c idle_in_transaction_session_timeout=60000"
     )
-    return create_engine(
+    engine = create_engine(
         settings.sqlalchemy_url,
         pool_pre_ping=True,
         pool_size=settings.db_pool_size,
@@ -27,6 +28,10 @@ def make_engine(settings: Settings, *, application_name: str = "sports-analytics
             "options": options,
         },
     )
+    # Client-side deadlines: a server that stops answering must not hang a request forever.
+    install_deadlines(engine, statement_timeout_ms=settings.db_statement_timeout_ms,
+                      connect_timeout_s=settings.db_connect_timeout_seconds)
+    return engine
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:
