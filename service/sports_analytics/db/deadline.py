@@ -100,7 +100,10 @@ def install_deadlines(engine: Engine, *, statement_timeout_ms: int,
     @event.listens_for(engine, "before_cursor_execute")
     def _before(conn: Any, cursor: Any, statement: str, params: Any, context: Any,
                 executemany: bool) -> None:
-        dog.arm(cursor.connection, statement_s, "statement")
+        # executemany pipelines many statements in one call: each has the server's
+        # statement_timeout, but their sum may legitimately exceed it (seed, ingest).
+        if not executemany:
+            dog.arm(cursor.connection, statement_s, "statement")
 
     @event.listens_for(engine, "after_cursor_execute")
     def _after(conn: Any, cursor: Any, statement: str, params: Any, context: Any,
