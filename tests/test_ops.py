@@ -404,3 +404,24 @@ def test_frozen_database_fails_fast_and_recovers(outage_cluster, capsys):
         assert client.get("/_test/db").status_code == 200
     events = [line.get("event") for line in _json_lines(capsys.readouterr().err)]
     assert "database call exceeded its deadline; connection severed" in events
+
+
+def test_chunked_body_too_large_for_a_fastapi_body_parameter(ops_client):
+    app = ops_client.app
+
+    def take(payload: dict[str, str]) -> dict:
+        return {"keys": len(payload)}
+
+    app.add_api_route("/_test/json", take, methods=["POST"], include_in_schema=False)
+
+    def chunks():
+        yield b'{"a": "'
+        for _ in range(10):
+            yield b"z" * 1000
+        yield b'"}'
+
+    r = ops_client.post("/_test/json", content=chunks(),
+                        headers={"content-type": "application/json"})
+    assert r.status_code == 413 and r.json() == {"detail": "request body too large"}
+    r = ops_client.post("/_test/json", json={"a": "b"})
+    assert r.status_code == 200 and r.json() == {"keys": 1}

@@ -36,6 +36,7 @@ import structlog
 from fastapi import FastAPI
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -57,8 +58,12 @@ _VALID_REQUEST_ID = re.compile(rb"[\x20-\x7e]{1,128}")
 _JSON = (b"content-type", b"application/json")
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(HTTPException):
+    """Raised from ``receive`` once a chunked body passes the limit. An HTTPException, so that
+    FastAPI's body parsing re-raises it (rather than turning it into a 400) and it renders 413."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413, detail="request body too large")
 
 
 def _new_request_id() -> str:
