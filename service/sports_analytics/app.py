@@ -32,6 +32,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            briefer = getattr(app.state, "gemini_briefer", None)
+            if briefer is not None:  # created lazily by the first /insight request
+                briefer.close()
             engine.dispose()
             uninstrument()
 
