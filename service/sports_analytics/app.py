@@ -41,7 +41,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="sports-analytics",
         version=__version__,
-        description="Basketball analytics: teams, games, box scores, standings, predictions and AI game briefs.",
+        description=(
+            "Basketball analytics: teams, games, box scores, standings, predictions "
+            "and AI game briefs."
+        ),
         lifespan=lifespan,
         default_response_class=ORJSONResponse,
     )

@@ -109,7 +109,8 @@ class Settings(BaseSettings):
             password = make_url(self._normalised_dsn()).password
             if password is None or str(password).lower() in PLACEHOLDER_SECRETS:
                 raise ConfigError(
-                    "DATABASE_URL has a missing or placeholder password; refusing to start in production"
+                    "DATABASE_URL has a missing or placeholder password; "
+                    "refusing to start in production"
                 )
         else:
             _require_real_secret("POSTGRES_PASSWORD", self.postgres_password)

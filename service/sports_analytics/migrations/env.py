@@ -6,6 +6,7 @@ built from the same settings.
 """
 
 from alembic import context
+from sqlalchemy import Connection
 
 from sports_analytics.db import models  # noqa: F401  (registers every table on the metadata)
 from sports_analytics.db.base import Base
@@ -14,7 +15,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _configure_and_run(connection) -> None:  # type: ignore[no-untyped-def]
+def _configure_and_run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
