@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: test lint install lock chart-docs k8s-base bench clean
+.PHONY: test lint install lock chart-docs k8s-base clean
 
 $(BIN)/.installed: requirements.lock requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,14 @@ lint: install
 lock:
 	uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -q -o requirements.lock
 	uv pip compile requirements-dev.in --generate-hashes --python-version 3.11 -q -c requirements.lock -o requirements-dev.lock
+
+## chart-docs: regenerate the chart README's parameter table from values.yaml
+chart-docs: install
+	$(BIN)/python scripts/chart_values_table.py
+
+## k8s-base: regenerate k8s/base (and components) from the chart's default render
+k8s-base: install
+	$(BIN)/python scripts/render_k8s_base.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
