@@ -182,7 +182,15 @@ def test_metrics_aggregate_across_two_workers(serve_factory, migrated_db_url, tm
         assert pool_size["db_pool_size"] == 2 * (5 + 5)  # two live workers, 5 + 5 each
         assert _metric_samples(body, "app_build_info")  # present, value 1
         assert 'app_build_info{git_sha="unknown",version="0.1.0"} 1.0' in body
+    live = {p.name for p in prom_dir.glob("gauge_live*_*.db")}
+    assert any(str(pid) in name for pid in worker_pids for name in live)
     assert served.terminate() == 0
+    # child_exit ran mark_process_dead for each worker: their live-gauge files are gone,
+    # while counters stay (by design) for the totals.
+    leftover = [p.name for p in prom_dir.glob("gauge_live*_*.db")
+                if int(p.stem.rsplit("_", 1)[1]) in worker_pids]
+    assert leftover == []
+    assert {int(p.stem.rsplit("_", 1)[1]) for p in prom_dir.glob("counter_*.db")} == worker_pids
 
 
 def test_serve_sets_a_multiproc_dir_when_missing(serve_factory, migrated_db_url):
