@@ -43,10 +43,12 @@ FROM deps AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY service ./service
-# Build the wheel offline with the locked setuptools, install it into /opt/venv without
-# dependencies, compile its bytecode, and stage just the files it added under /stage.
-RUN /opt/tools/bin/pip wheel -q --no-deps --no-build-isolation --no-index -w /tmp/dist . \
- && /opt/tools/bin/pip --python /opt/venv/bin/python install -q --no-deps --no-index /tmp/dist/*.whl \
+# Install the package into /opt/venv offline and without dependencies: the app venv's python
+# runs the build venv's pip and setuptools (found through PYTHONPATH, for this command only).
+# Then compile its bytecode and stage just the files it added under /stage.
+RUN tools="$(/opt/tools/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
+ && PYTHONPATH="$tools" /opt/venv/bin/python -m pip install -q --no-deps --no-build-isolation \
+      --no-index . \
  && site="$(/opt/venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" \
  && /opt/venv/bin/python -m compileall -q "$site/sports_analytics" \
  && mkdir -p "/stage$site" /stage/opt/venv/bin \

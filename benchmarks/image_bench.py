@@ -9,8 +9,8 @@ package index for the clean builds. Everything is built from a snapshot of the w
 1. **Image size.** The repo's multi-stage Dockerfile vs the usual single-stage one
    (``FROM python:3.11-slim``, ``COPY . .``, ``pip install -r``) on the same snapshot, which has
    no .dockerignore, as such a project would not. Target: at most 80% of the naive size.
-2. **Rebuild time** after a one-line code change vs a clean (``--no-cache``) build. Target: at
-   most 15%.
+2. **Rebuild time** after a one-line code change (median of three) vs a clean (``--no-cache``)
+   build. Target: at most 15%.
 3. **Cold start**: ``docker compose up -d --wait`` with the image built, from no containers and
    no volume (so it includes initdb, migrations and the demo season) to a ready API serving the
    standings. Target: under 20 s. Also the warm restart (``down`` then ``up``, volume kept).
@@ -159,10 +159,14 @@ def main() -> int:
                 added_ratio=round((size - base) / (naive_size - base), 3),
             )
 
-            print("one-line code change, rebuild ...", flush=True)
+            print("one-line code change, rebuild (x3) ...", flush=True)
             init = ctx / "service" / "sports_analytics" / "__init__.py"
-            init.write_text(init.read_text() + f"# benchmark edit {run_id}\n")
-            results["rebuild_s"] = round(build(ours, ctx), 1)
+            rebuilds = []
+            for i in range(3):
+                init.write_text(init.read_text() + f"# benchmark edit {run_id} {i}\n")
+                rebuilds.append(build(ours, ctx))
+            results["rebuild_runs_s"] = [round(x, 1) for x in rebuilds]
+            results["rebuild_s"] = round(statistics.median(rebuilds), 1)
             results["rebuild_ratio"] = round(float(results["rebuild_s"]) / float(results["clean_build_s"]), 3)
 
             print(f"cold starts x{args.runs} ...", flush=True)
