@@ -461,6 +461,8 @@ def seed_demo(settings: Settings, force: bool = False) -> bool:
     try:
         with engine.begin() as conn:
             conn.execute(text("SET LOCAL statement_timeout = '300s'"))
+            # wait for a concurrent seeder however long it takes, not the API's lock_timeout
+            conn.execute(text("SET LOCAL lock_timeout = '300s'"))
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SEED_LOCK_KEY})
             has_games = conn.execute(text("SELECT EXISTS (SELECT 1 FROM games)")).scalar()
             if has_games and not force:
