@@ -43,15 +43,21 @@ def cli_path() -> str:
 
 
 def record_figure(name: str, value: Any, unit: str = "", note: str = "") -> None:
-    """Append one measured figure to benchmarks/results/reliability-figures.json."""
+    """Merge one measured figure into benchmarks/results/reliability-figures.json."""
+    import fcntl
+
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    data: dict[str, Any] = {}
-    if FIGURES_FILE.exists():
-        with contextlib.suppress(ValueError):
-            data = json.loads(FIGURES_FILE.read_text())
-    data[name] = {"value": value, "unit": unit, "note": note,
-                  "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-    FIGURES_FILE.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    with (RESULTS_DIR / ".figures.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # several pytest sessions may record at once
+        data: dict[str, Any] = {}
+        if FIGURES_FILE.exists():
+            with contextlib.suppress(ValueError):
+                data = json.loads(FIGURES_FILE.read_text())
+        data[name] = {"value": value, "unit": unit, "note": note,
+                      "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        tmp = FIGURES_FILE.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+        tmp.replace(FIGURES_FILE)
 
 
 def base_env() -> dict[str, str]:

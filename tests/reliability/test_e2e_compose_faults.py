@@ -52,6 +52,14 @@ def _container_state(project, service: str) -> dict:  # type: ignore[no-untyped-
     return project.inspect(service)["State"]
 
 
+def _wait_healthy(project, service: str, timeout: float = 90) -> None:  # type: ignore[no-untyped-def]
+    """Compose refuses to start a dependant while a dependency's healthcheck says unhealthy
+    (a long pause fails pg_isready several times); wait until it has caught up."""
+    ok = poll_until(lambda: _container_state(project, service).get("Health", {}).get("Status")
+                    == "healthy", timeout, interval=1)
+    assert ok, f"{service} not healthy again: {_container_state(project, service).get('Health')}"
+
+
 def _timed(url: str, timeout: float = 30.0) -> tuple[int | None, object, float]:
     started = time.monotonic()
     try:
@@ -103,7 +111,11 @@ def _outage(project, kind: str, down: list[str], up: list[str]) -> None:  # type
 
 
 def test_compose_postgres_stopped(stack) -> None:  # type: ignore[no-untyped-def]
-    _outage(stack, "stopped", ["stop", "-t", "10"], ["start"])
+    try:
+        _outage(stack, "stopped", ["stop", "-t", "10"], ["start"])
+    finally:
+        stack.compose("start", "postgres", check=False)
+        _wait_healthy(stack, "postgres")
 
 
 def test_compose_postgres_paused(stack) -> None:  # type: ignore[no-untyped-def]
@@ -111,6 +123,7 @@ def test_compose_postgres_paused(stack) -> None:  # type: ignore[no-untyped-def]
         _outage(stack, "paused", ["pause"], ["unpause"])
     finally:
         stack.compose("unpause", "postgres", check=False)
+        _wait_healthy(stack, "postgres")
 
 
 # --------------------------------------------------------------------------------------------
@@ -180,6 +193,7 @@ def test_restart_under_load(stack) -> None:  # type: ignore[no-untyped-def]
     game = httpx.get(base + "/api/v1/games", params={"limit": 1}, timeout=10).json()["items"][0]
     urls = [f"{base}/api/v1/standings?season={game['season']}", f"{base}/api/v1/games/{game['game_id']}",
             f"{base}/api/v1/teams", f"{base}/api/v1/games?limit=20"]
+    _wait_healthy(stack, "postgres")
     retrying, plain = Stream(urls, retry=True), Stream(urls, retry=False)
     threads = [threading.Thread(target=s.run, daemon=True) for s in (retrying, plain)]
     for t in threads:
