@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -38,7 +39,8 @@ def _with_password(url: str, password: str) -> str:
 
 
 class Served:
-    def __init__(self, db_url: str, tmp_path: Path, **env: str) -> None:
+    def __init__(self, db_url: str, tmp_path: Path, wrap: list[str] | None = None,
+                 **env: str) -> None:
         self.port = free_port()
         self.log_path = tmp_path / f"serve-{self.port}.log"
         base = {k: v for k, v in os.environ.items()
@@ -53,8 +55,8 @@ class Served:
         base.update(env)
         self.env = base
         self._log = self.log_path.open("wb")
-        self.proc = subprocess.Popen([str(BIN), "serve"], env=base, stdout=self._log,
-                                     stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen([*(wrap or []), str(BIN), "serve"], env=base,
+                                     stdout=self._log, stderr=subprocess.STDOUT)
         self.base_url = f"http://127.0.0.1:{self.port}"
         self._wait_ready()
 
@@ -105,8 +107,8 @@ class Served:
 def serve_factory(tmp_path: Path) -> Iterator:
     started: list[Served] = []
 
-    def start(db_url: str, **env: str) -> Served:
-        served = Served(db_url, tmp_path, **env)
+    def start(db_url: str, wrap: list[str] | None = None, **env: str) -> Served:
+        served = Served(db_url, tmp_path, wrap, **env)
         started.append(served)
         return served
 
@@ -261,4 +263,35 @@ def test_serve_with_unwritable_home(serve_factory, migrated_db_url, tmp_path):
                            WEB_CONCURRENCY="1")
     assert httpx.get(served.base_url + "/readyz").status_code == 200
     assert served.terminate() == 0
-    served.log_lines()  # all JSON
+    lines = served.log_lines()  # all JSON
+    # e.g. gunicorn's control socket under $HOME would log an error here
+    assert not any(line["level"] in ("error", "critical") for line in lines), lines
+
+
+def _can_unshare_mounts() -> bool:
+    if os.geteuid() != 0 or not shutil.which("unshare"):
+        return False
+    probe = subprocess.run(["unshare", "-m", "--propagation", "private", "true"],
+                           capture_output=True, check=False)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _can_unshare_mounts(), reason="needs root and mount namespaces")
+def test_serve_on_read_only_root_with_only_tmp_writable(serve_factory, migrated_db_url):
+    """The image's runtime contract, reproduced without a container: in a private mount
+    namespace / is remounted read-only, /dev/shm too, and /tmp is a fresh tmpfs."""
+    script = ("mount -o remount,bind,ro / && mount -o remount,bind,ro /dev/shm && "
+              "mount -t tmpfs -o size=64m tmpfs /tmp && "
+              'exec "$0" "$@"')
+    wrap = ["unshare", "-m", "--propagation", "private", "sh", "-c", script]
+    served = serve_factory(migrated_db_url, wrap=wrap, HOME="/nonexistent", XDG_RUNTIME_DIR="",
+                           TMPDIR="/tmp")
+    for path in ("/healthz", "/readyz", "/version"):
+        assert httpx.get(served.base_url + path).status_code == 200, path
+    body = httpx.get(served.base_url + "/metrics").text
+    assert 'route="/healthz"' in body
+    assert served.terminate() == 0
+    lines = served.log_lines()  # every line JSON
+    start = next(line for line in lines if line["event"] == "starting gunicorn")
+    assert start["metrics_dir"].startswith("/tmp/")
+    assert not any(line["level"] in ("error", "critical") for line in lines), lines
