@@ -425,3 +425,24 @@ def test_chunked_body_too_large_for_a_fastapi_body_parameter(ops_client):
     assert r.status_code == 413 and r.json() == {"detail": "request body too large"}
     r = ops_client.post("/_test/json", json={"a": "b"})
     assert r.status_code == 200 and r.json() == {"keys": 1}
+
+
+def test_pool_exhausted_is_503(migrated_db_url, capsys):
+    settings = make_settings(migrated_db_url, db_pool_size=1, db_max_overflow=0,
+                             db_pool_timeout_seconds=0.5)
+    app = create_app(settings)
+    _add_probe_routes(app)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        capsys.readouterr()
+        with app.state.engine.connect() as held:
+            held.execute(text("SELECT 1"))
+            body = client.get("/metrics").text
+            assert "db_pool_connections_in_use 1.0" in body
+            started = time.monotonic()
+            r = client.get("/_test/db")
+            assert time.monotonic() - started < 3
+            assert r.status_code == 503 and r.json() == {"detail": "database unavailable"}
+        assert client.get("/_test/db").status_code == 200
+    warn = [line for line in _json_lines(capsys.readouterr().err)
+            if line.get("event") == "database unavailable"]
+    assert warn and warn[0]["reason"] == "connection pool exhausted"
