@@ -39,6 +39,7 @@ def serve(settings: Settings) -> None:
         worker_timeout=settings.worker_timeout,
         database=settings.redacted_db_target,
         metrics_dir=os.environ["PROMETHEUS_MULTIPROC_DIR"],
+        gunicorn_cmd_args=os.environ.get("GUNICORN_CMD_ARGS") or None,
     )
     sys.stdout.flush()
     sys.stderr.flush()
