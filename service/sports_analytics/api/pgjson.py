@@ -53,6 +53,9 @@ class PgReader:
         }
         self.size = size or settings.db_pool_size
         self._acquire_timeout = settings.db_pool_timeout_seconds
+        # statement_timeout is enforced by the server; a frozen server (SIGSTOP, a paused
+        # container, a dead network path) enforces nothing, so the client bounds the wait too.
+        self._query_timeout = settings.db_statement_timeout_ms / 1000 + 1.0
         self._idle: list[psycopg.AsyncConnection] = []
         self._sem: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -89,14 +92,15 @@ class PgReader:
                 reused = bool(self._idle)
                 conn = self._idle.pop() if reused else await self._connect()
                 try:
-                    cur = await conn.execute(sql, params)
-                    row = await cur.fetchone()
+                    row = await self._run_bounded(conn, sql, params)
                 except psycopg.OperationalError as exc:
                     await _discard(conn)
                     if reused and attempt == 1 and conn.broken:
                         continue  # a stale pooled connection: retry once on a fresh one
                     log.warning("database query failed", reason=_first_line(exc))
                     raise DatabaseUnavailableHTTP() from None
+                except DatabaseUnavailableHTTP:
+                    raise  # timed out: the background query closes the connection itself
                 except BaseException:
                     await _discard(conn)
                     raise
@@ -107,15 +111,57 @@ class PgReader:
             self.in_use -= 1
             sem.release()
 
+    @staticmethod
+    async def _run(conn: psycopg.AsyncConnection, sql: str,
+                   params: Mapping[str, Any] | None) -> tuple | None:
+        cur = await conn.execute(sql, params)
+        return await cur.fetchone()
+
+    async def _run_bounded(self, conn: psycopg.AsyncConnection, sql: str,
+                           params: Mapping[str, Any] | None) -> tuple | None:
+        """Run the query, giving up after ``_query_timeout`` without waiting for the server.
+
+        Cancelling the await would make psycopg send a cancel request and wait for the
+        server (seconds, on a frozen one). Instead the query is left to finish in the
+        background on a connection that is no longer pooled, and closed when it does.
+        """
+        task = asyncio.ensure_future(self._run(conn, sql, params))
+        try:
+            done, _ = await asyncio.wait({task}, timeout=self._query_timeout)
+        except BaseException:  # the request itself was cancelled (client went away)
+            task.cancel()
+            task.add_done_callback(_close_when_done(conn))
+            raise
+        if not done:
+            task.add_done_callback(_close_when_done(conn))
+            log.warning("database query timed out client-side", timeout_s=self._query_timeout)
+            raise DatabaseUnavailableHTTP()
+        return task.result()
+
     async def close(self) -> None:
         idle, self._idle = self._idle, []
         for conn in idle:
             await _discard(conn)
 
 
+def _close_when_done(conn: psycopg.AsyncConnection) -> Any:
+    def callback(task: asyncio.Future) -> None:
+        if not task.cancelled():
+            task.exception()  # retrieved, so asyncio does not log "never retrieved"
+        closing = asyncio.ensure_future(_discard(conn))
+        _background.add(closing)
+        closing.add_done_callback(_background.discard)
+
+    return callback
+
+
+_background: set[asyncio.Future] = set()  # strong references until the closes finish
+
+
 async def _discard(conn: psycopg.AsyncConnection) -> None:
+    # Bounded: closing must not hang on a server that does not answer.
     with contextlib.suppress(Exception):  # already broken: nothing more to do
-        await conn.close()
+        await asyncio.wait_for(conn.close(), 1.0)
 
 
 def _first_line(exc: BaseException) -> str:
