@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.responses import ORJSONResponse
 
 from sports_analytics import __version__
 from sports_analytics.api import ROUTERS
@@ -46,7 +45,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "and AI game briefs."
         ),
         lifespan=lifespan,
-        default_response_class=ORJSONResponse,
     )
     app.state.settings = settings
     install_middleware(app, settings)
