@@ -53,8 +53,7 @@ RUN tools="$(/opt/tools/bin/python -c 'import sysconfig; print(sysconfig.get_pat
  && /opt/venv/bin/python -m compileall -q "$site/sports_analytics" \
  && mkdir -p "/stage$site" /stage/opt/venv/bin \
  && cp -a "$site"/sports_analytics "$site"/sports_analytics-*.dist-info "/stage$site/" \
- && cp -a /opt/venv/bin/sports-analytics /stage/opt/venv/bin/ \
- && /opt/venv/bin/sports-analytics --help >/dev/null
+ && cp -a /opt/venv/bin/sports-analytics /stage/opt/venv/bin/
 
 # ---------------------------------------------------------------------------------------------
 # runtime: the slim base plus the virtualenv, as an unprivileged user.
