@@ -30,11 +30,6 @@ games_in AS (  -- one row per team per final game (UNION ALL: cheaper than a LAT
     SELECT g.away_team_id, false, g.away_score > g.home_score, g.date, g.id
     FROM games g WHERE g.season = (SELECT season FROM season) AND g.status = 'final'
 ),
-results AS (  -- most recent first: n = 1 is the latest game
-    SELECT team_id, is_home, won,
-           row_number() OVER (PARTITION BY team_id ORDER BY date DESC, id DESC) AS n
-    FROM games_in
-),
 records AS (
     SELECT team_id,
            count(*) FILTER (WHERE won) AS wins, count(*) FILTER (WHERE NOT won) AS losses,
@@ -42,15 +37,16 @@ records AS (
            count(*) FILTER (WHERE NOT won AND is_home) AS home_l,
            count(*) FILTER (WHERE won AND NOT is_home) AS away_w,
            count(*) FILTER (WHERE NOT won AND NOT is_home) AS away_l,
-           count(*) FILTER (WHERE won AND n <= 10) AS l10_w,
-           count(*) FILTER (WHERE NOT won AND n <= 10) AS l10_l,
-           -- the streak runs from the latest game up to the first different result
-           min(n) FILTER (WHERE won) AS first_w, min(n) FILTER (WHERE NOT won) AS first_l,
-           count(*) AS played
-    FROM results GROUP BY team_id
+           -- results, latest first: last 10 and the current streak come from this array
+           array_agg(won ORDER BY date DESC, id DESC) AS recent
+    FROM games_in GROUP BY team_id
 ),
 ranked AS (
     SELECT t.abbreviation, t.name, t.conference, t.division, r.*,
+           cardinality(array_positions(r.recent[1:10], true)) AS l10_w,
+           cardinality(array_positions(r.recent[1:10], false)) AS l10_l,
+           coalesce(array_position(r.recent, NOT r.recent[1]) - 1,
+                    cardinality(r.recent)) AS streak_len,
            round(r.wins::numeric / nullif(r.wins + r.losses, 0), 3) AS win_pct,
            round((max(r.wins - r.losses) OVER (PARTITION BY t.conference)
                   - (r.wins - r.losses)) / 2.0, 1) AS games_behind,
@@ -71,9 +67,7 @@ SELECT json_build_object(
                 'win_pct', coalesce(win_pct, 0), 'games_behind', games_behind,
                 'home', home_w || '-' || home_l, 'away', away_w || '-' || away_l,
                 'last_10', l10_w || '-' || l10_l,
-                'streak', CASE WHEN first_w = 1
-                               THEN 'W' || coalesce(first_l - 1, played)
-                               ELSE 'L' || coalesce(first_w - 1, played) END,
+                'streak', CASE WHEN recent[1] THEN 'W' ELSE 'L' END || streak_len,
                 'conference_rank', conference_rank) ORDER BY conference, conference_rank)
               FROM page), '[]'::json),
     'total', (SELECT count(*) FROM ranked), 'limit', %(limit)s, 'offset', %(offset)s)::text,
