@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import secrets
+import socket
 import subprocess
 import sys
 import time
@@ -294,3 +295,43 @@ def test_failed_migration_keeps_api_from_starting(compose_project, tmp_path: Pat
              if "migrate" in ln.lower() and "fail" in ln.lower() and "database" in ln.lower()]
     assert lines, f"no clear failure line in the migrate logs:\n{logs[-3000:]}"
     assert "migrate" in proc.stderr, proc.stderr[-2000:]
+
+
+# --- the development override -------------------------------------------------------------------
+
+
+def test_dev_override_reloads_edited_source(compose_project, tmp_path: Path) -> None:
+    """compose.dev.yaml on a copy of the tree: an edit to the mounted source is served without
+    a rebuild or a restart."""
+    import shutil
+
+    root = COMPOSE_FILE.parent
+    for name in ("docker-compose.yml", "compose.dev.yaml"):
+        shutil.copy2(root / name, tmp_path / name)
+    shutil.copytree(root / "deploy", tmp_path / "deploy")
+    shutil.copytree(root / "service", tmp_path / "service",
+                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    for path in [tmp_path, *tmp_path.rglob("*")]:  # the containers' users read the bind mounts
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    pg_port = _e2e.free_port()
+    project = compose_project(files=[tmp_path / "docker-compose.yml", tmp_path / "compose.dev.yaml"],
+                              env={"POSTGRES_DEV_PORT": str(pg_port)})
+    proc = project.up(check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:] + project.logs()[-4000:]
+    probe = f"{project.base_url}/e2e-reload-probe"
+    assert http_get(probe)[0] == 404
+
+    app_py = tmp_path / "service" / "sports_analytics" / "app.py"
+    app_py.write_text(app_py.read_text() + (
+        "\n\n_e2e_original_create_app = create_app\n\n\n"
+        "def create_app(settings=None):  # type: ignore[no-redef]\n"
+        "    app = _e2e_original_create_app(settings)\n"
+        "    app.add_api_route('/e2e-reload-probe', lambda: {'reloaded': True}, methods=['GET'])\n"
+        "    return app\n"
+    ))
+    body = wait_http(probe, timeout=60)
+    assert json.loads(body) == {"reloaded": True}
+    assert "Reloading" in project.logs("api")
+    # the database is published on loopback for local tools
+    with socket.create_connection(("127.0.0.1", pg_port), timeout=5):
+        pass
