@@ -280,9 +280,17 @@ def _can_unshare_mounts() -> bool:
 def test_serve_on_read_only_root_with_only_tmp_writable(serve_factory, migrated_db_url):
     """The image's runtime contract, reproduced without a container: in a private mount
     namespace / is remounted read-only, /dev/shm too, and /tmp is a fresh tmpfs."""
-    script = ("mount -o remount,bind,ro / && mount -o remount,bind,ro /dev/shm && "
-              "mount -t tmpfs -o size=64m tmpfs /tmp && "
-              'exec "$0" "$@"')
+    checkout = Path(__file__).resolve().parents[1]
+    keep_checkout = ""
+    if checkout.is_relative_to("/tmp"):
+        # A clone under /tmp (as CI may make) would vanish under the fresh tmpfs: keep a
+        # handle on the old /tmp in /mnt, then bind the checkout back at the same path.
+        keep_checkout = (f"mkdir -p {checkout} && "
+                         f"mount --bind /mnt/{checkout.relative_to('/tmp')} {checkout} && ")
+    script = (("mount --bind /tmp /mnt && " if keep_checkout else "")
+              + "mount -o remount,bind,ro / && mount -o remount,bind,ro /dev/shm && "
+              "mount -t tmpfs -o size=64m tmpfs /tmp && " + keep_checkout
+              + 'exec "$0" "$@"')
     wrap = ["unshare", "-m", "--propagation", "private", "sh", "-c", script]
     served = serve_factory(migrated_db_url, wrap=wrap, HOME="/nonexistent", XDG_RUNTIME_DIR="",
                            TMPDIR="/tmp")
