@@ -91,6 +91,23 @@ def test_migrate_gives_up_after_db_wait_seconds_with_one_json_line():
     assert "pw@" not in proc.stderr
 
 
+def test_migrate_fails_at_once_on_a_refused_login(pg_admin_url):
+    """Waiting can't fix a wrong user: migrate must not spend DB_WAIT_SECONDS retrying it."""
+    from psycopg.conninfo import conninfo_to_dict
+
+    params = conninfo_to_dict(pg_admin_url)
+    url = f"postgresql://no_such_role:pw@{params['host']}:{params['port']}/postgres"
+    started = time.monotonic()
+    proc = subprocess.run([str(BIN), "migrate"], env=_env(url, DB_WAIT_SECONDS="30"),
+                          capture_output=True, text=True, timeout=60)
+    assert time.monotonic() - started < 10
+    assert proc.returncode == 3
+    failed = [json.loads(line) for line in proc.stderr.splitlines()]
+    assert [line["event"] for line in failed] == ["command failed"]
+    assert "refused the connection" in failed[0]["error"]
+    assert "pw@" not in proc.stderr
+
+
 # --- sports-analytics check -----------------------------------------------------------------
 
 

@@ -30,6 +30,10 @@ from prometheus_client import (
 )
 
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+if MULTIPROCESS:
+    # A gauge writes its file at definition time; entry points other than `serve` (a plain
+    # uvicorn run, a script) must not crash because nobody created the directory yet.
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 disable_created_metrics()

@@ -76,12 +76,28 @@ def wait_for_database(engine: Engine, wait_seconds: float) -> None:
             return
         except OperationalError as exc:
             reason = _first_line(exc)
+            if _is_permanent(exc):
+                raise DatabaseUnavailable(f"database refused the connection: {reason}") from None
             if time.monotonic() >= deadline:
                 raise DatabaseUnavailable(
                     f"database unreachable after {wait_seconds:g}s: {reason}"
                 ) from None
             log.warning("database not ready, retrying", attempt=attempt, reason=reason)
             time.sleep(min(2.0, 0.25 * attempt))
+
+
+# Waiting cannot fix these: a wrong password, user or database name, or a pg_hba rule.
+_PERMANENT_CONNECT_ERRORS = (
+    "password authentication failed",
+    "no password supplied",
+    "does not exist",
+    "no pg_hba.conf entry",
+)
+
+
+def _is_permanent(exc: DBAPIError) -> bool:
+    message = str(exc.orig)
+    return any(marker in message for marker in _PERMANENT_CONNECT_ERRORS)
 
 
 def _first_line(exc: DBAPIError) -> str:
