@@ -212,6 +212,7 @@ def test_restart_under_load(stack) -> None:  # type: ignore[no-untyped-def]
     urls = [f"{base}/api/v1/standings?season={game['season']}", f"{base}/api/v1/games/{game['game_id']}",
             f"{base}/api/v1/teams", f"{base}/api/v1/games?limit=20"]
     _wait_healthy(stack, "postgres")
+    since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())  # this test's log lines only
     retrying, plain = Stream(urls, retry=True), Stream(urls, retry=False)
     threads = [threading.Thread(target=s.run, daemon=True) for s in (retrying, plain)]
     for t in threads:
@@ -233,7 +234,8 @@ def test_restart_under_load(stack) -> None:  # type: ignore[no-untyped-def]
         for t in threads:
             t.join(90)
 
-    logs = stack.logs("api")
+    logs = stack.compose("logs", "--no-color", "--no-log-prefix", "--since", since, "api",
+                         check=False).stdout
     total_retrying = sum(retrying.outcomes.values())
     plain_failed = sum(v for k, v in plain.outcomes.items() if k not in {"ok", "unanswered"})
 
