@@ -328,6 +328,8 @@ def ingest_csv(settings: Settings, path: str | Path) -> IngestSummary:
     try:
         with engine.begin() as conn:
             conn.execute(text("SET LOCAL statement_timeout = '600s'"))
+            # wait for a concurrent writer (a seed's TRUNCATE, another import), not 5 s
+            conn.execute(text("SET LOCAL lock_timeout = '120s'"))
             inserted, updated, lines = _load(conn, path, games)
             if inserted or updated or lines:
                 bump_data_version_in(conn)
