@@ -288,7 +288,10 @@ def run(args: argparse.Namespace) -> int:
             url = cluster.url.rsplit("/", 1)[0] + "/sports_analytics"
             print("seeding a private database ...", flush=True)
             prepare_database(url)
-            server = LiveServer(url, workers=args.workers, LOG_LEVEL="WARNING").start()
+            # the service's default timeouts, not the short ones the outage tests use
+            server = LiveServer(url, workers=args.workers, LOG_LEVEL="WARNING",
+                                DB_POOL_TIMEOUT_SECONDS="5", DB_STATEMENT_TIMEOUT_MS="5000",
+                                DB_CONNECT_TIMEOUT_SECONDS="3").start()
             server.wait_ready(30)
             base, master = server.url, server.pid
         paths = mix_paths(base)

@@ -131,13 +131,16 @@ def _outage_cycle(server: LiveServer, kind: str, go_down, come_back) -> None:  #
 def test_database_stopped(outage_server: tuple[LiveServer, PgCluster]) -> None:
     server, cluster = outage_server
 
+    # timings run from the moment the command is issued: the conservative reference
     def down() -> float:
+        issued = time.monotonic()
         cluster.stop("fast")
-        return time.monotonic()
+        return issued
 
     def up() -> float:
+        issued = time.monotonic()
         cluster.start()
-        return time.monotonic()
+        return issued
 
     _outage_cycle(server, "stopped", down, up)
 
@@ -147,12 +150,14 @@ def test_database_frozen(outage_server: tuple[LiveServer, PgCluster]) -> None:
     freezer = Freezer(cluster)
 
     def down() -> float:
+        issued = time.monotonic()
         freezer.freeze()
-        return time.monotonic()
+        return issued
 
     def up() -> float:
+        issued = time.monotonic()
         freezer.thaw()
-        return time.monotonic()
+        return issued
 
     try:
         _outage_cycle(server, "frozen", down, up)

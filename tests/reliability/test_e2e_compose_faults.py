@@ -75,8 +75,9 @@ def _outage(project, kind: str, down: list[str], up: list[str]) -> None:  # type
     urls = data_urls(base)
     api_started = _container_state(project, "api")["StartedAt"]
 
-    project.compose(*down, "postgres")
+    # timings run from the moment the command is issued: the conservative reference
     down_at = time.monotonic()
+    project.compose(*down, "postgres")
     flipped = poll_until(lambda: status(base + "/readyz", timeout=10) == 503, 30, interval=0.05)
     flip_s = time.monotonic() - down_at
     assert flipped, f"/readyz never turned 503 after {kind}\n{project.logs('api')[-3000:]}"
@@ -94,8 +95,8 @@ def _outage(project, kind: str, down: list[str], up: list[str]) -> None:  # type
                   f"slowest data-route answer, DB {kind} (bound {REQUEST_BOUND_S:g} s)")
     assert status(base + "/healthz") == 200
 
-    project.compose(*up, "postgres")
     up_at = time.monotonic()
+    project.compose(*up, "postgres")
     recovered = poll_until(lambda: status(base + "/readyz", timeout=5) == 200, 60, interval=0.05)
     recovery_s = time.monotonic() - up_at
     assert recovered, f"/readyz never recovered after {kind}\n{project.logs('api')[-3000:]}"
