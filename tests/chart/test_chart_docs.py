@@ -1,4 +1,4 @@
-"""The examples in docs/kubernetes.md work: ESO stores validate against ESO's CRD schemas, and
+"""The examples in README.md's "Deploying to Kubernetes" section work: ESO stores validate against ESO's CRD schemas, and
 every `# file: values-*.yaml` block renders through the chart and validates."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import pytest
 import yaml
 from chartlib import CRD_SCHEMAS, NAMESPACE, REPO, crd_schema_dir, renderer, validate_crd_object
 
-DOC = REPO / "docs" / "kubernetes.md"
+DOC = REPO / "README.md"
 BLOCKS = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", DOC.read_text(), re.S)]
 STORE_SCHEMAS = {
     "SecretStore": "external-secrets.io/secretstore_v1.json",
