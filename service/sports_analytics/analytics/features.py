@@ -214,19 +214,12 @@ def compute_features(engine_or_conn: Engine | Connection, season: int | None = N
 
 
 def compute_features_cli(settings: Settings, season: int | None = None) -> int:
-    from sqlalchemy.exc import DBAPIError
+    from sports_analytics.db.engine import command_engine
 
-    from sports_analytics.db.engine import make_engine
-
-    engine = make_engine(settings, application_name="sports-analytics-features")
     started = time.perf_counter()
-    try:
+    with command_engine(settings, application_name="sports-analytics-features",
+                        failure="feature computation failed") as engine:
         rows = compute_features(engine, season)
-    except DBAPIError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        raise UserFacingError(f"feature computation failed: {reason}") from None
-    finally:
-        engine.dispose()
     if rows == 0:
         raise UserFacingError(no_games_message(season))
     elapsed = time.perf_counter() - started

@@ -156,19 +156,12 @@ def run_predictions(engine_or_conn: Engine | Connection, season: int | None = No
 
 
 def run_predictions_cli(settings: Settings, season: int | None = None) -> dict[str, int]:
-    from sqlalchemy.exc import DBAPIError
+    from sports_analytics.db.engine import command_engine
 
-    from sports_analytics.db.engine import make_engine
-
-    engine = make_engine(settings, application_name="sports-analytics-predict")
     started = time.perf_counter()
-    try:
+    with command_engine(settings, application_name="sports-analytics-predict",
+                        failure="prediction run failed") as engine:
         result = run_predictions(engine, season)
-    except DBAPIError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-        raise UserFacingError(f"prediction run failed: {reason}") from None
-    finally:
-        engine.dispose()
     if result["games"] == 0:
         raise UserFacingError(no_games_message(season))
     elapsed = time.perf_counter() - started

@@ -21,7 +21,7 @@ from sports_analytics.analytics.features import FEATURE_COLUMNS
 from sports_analytics.analytics.predictions import accuracy_report, latest_predicted_season
 from sports_analytics.api.deps import EngineDep
 from sports_analytics.api.params import GameIdPath, PaginationDep, SeasonQuery
-from sports_analytics.api.schemas import ErrorDetail, Page
+from sports_analytics.api.schemas import ErrorDetail, GameFields, Page
 from sports_analytics.insights.facts import GameNotFound
 from sports_analytics.insights.gemini import GeminiBriefer
 from sports_analytics.insights.schemas import GameInsight
@@ -76,28 +76,12 @@ class ModelPrediction(BaseModel):
     was_correct: bool | None = Field(description="null until the game is final")
 
 
-class GamePrediction(BaseModel):
-    game_id: int
-    season: int
-    date: dt.date
-    status: Literal["scheduled", "final"]
-    home_team: str
-    away_team: str
-    home_score: int | None
-    away_score: int | None
+class GamePrediction(GameFields):
     predictions: list[ModelPrediction]
 
 
-class PredictionItem(ModelPrediction):
-    game_id: int
-    season: int
-    date: dt.date
-    status: Literal["scheduled", "final"]
-    home_team: str
-    away_team: str
-    home_score: int | None
-    away_score: int | None
-
+class PredictionItem(GameFields, ModelPrediction):
+    """One model's prediction for one game, with the game's fields."""
 
 class CalibrationBucket(BaseModel):
     bucket: int = Field(ge=0, le=9)

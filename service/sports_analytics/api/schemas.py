@@ -77,7 +77,9 @@ class PlayerDetail(Player):
     season_averages: list[SeasonAverages] = Field(description="one entry per season, latest first")
 
 
-class Game(BaseModel):
+class GameFields(BaseModel):
+    """The game fields clients rely on, shared by every response that names a game."""
+
     game_id: int
     season: int
     date: dt.date
@@ -86,6 +88,9 @@ class Game(BaseModel):
     away_team: str
     home_score: int | None
     away_score: int | None
+
+
+class Game(GameFields):
     external_id: str | None = Field(description="the source's id; DEMO-... for synthetic games")
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from sports_analytics.config import Settings
+from sports_analytics.db.engine import db_error_reason
 from sports_analytics.db.migrate import current_revisions, known_revisions, script_heads
 from sports_analytics.errors import DatabaseUnavailable
 
@@ -41,7 +42,7 @@ def check(settings: Settings) -> dict[str, object]:
             server_version = conn.execute(text("SHOW server_version")).scalar_one()
             current = current_revisions(conn)
     except DBAPIError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        reason = db_error_reason(exc)
         raise DatabaseUnavailable(f"database {target} unreachable: {reason}") from None
     finally:
         engine.dispose()

@@ -2,11 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from sqlalchemy import Engine, create_engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import sessionmaker
 
 from sports_analytics.config import Settings
 from sports_analytics.db.deadline import install_deadlines
+from sports_analytics.errors import UserFacingError
+
+
+def db_error_reason(exc: DBAPIError) -> str:
+    """The driver's first line: says what failed without the SQL or its parameters."""
+    return str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+
+
+@contextmanager
+def command_engine(settings: Settings, *, application_name: str, failure: str) -> Iterator[Engine]:
+    """An engine for one CLI command: disposed afterwards, database errors become one line."""
+    engine = make_engine(settings, application_name=application_name)
+    try:
+        yield engine
+    except DBAPIError as exc:
+        raise UserFacingError(f"{failure}: {db_error_reason(exc)}") from None
+    finally:
+        engine.dispose()
 
 
 def make_engine(settings: Settings, *, application_name: str = "sports-analytics") -> Engine:

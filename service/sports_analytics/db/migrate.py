@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from sports_analytics.config import Settings
+from sports_analytics.db.engine import db_error_reason
 from sports_analytics.errors import DatabaseUnavailable, UserFacingError
 
 log = structlog.get_logger(__name__)
@@ -75,7 +76,7 @@ def wait_for_database(engine: Engine, wait_seconds: float) -> None:
                 conn.execute(text("SELECT 1"))
             return
         except OperationalError as exc:
-            reason = _first_line(exc)
+            reason = db_error_reason(exc)
             if _is_permanent(exc):
                 raise DatabaseUnavailable(f"database refused the connection: {reason}") from None
             if time.monotonic() >= deadline:
@@ -100,10 +101,6 @@ def _is_permanent(exc: DBAPIError) -> bool:
     return any(marker in message for marker in _PERMANENT_CONNECT_ERRORS)
 
 
-def _first_line(exc: DBAPIError) -> str:
-    return str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
-
-
 def _locked(settings: Settings, action: Callable[[Connection], None]) -> None:
     engine = migration_engine(settings)
     try:
@@ -122,7 +119,7 @@ def _locked(settings: Settings, action: Callable[[Connection], None]) -> None:
                 conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
                 conn.commit()
     except DBAPIError as exc:
-        raise UserFacingError(f"migration failed: {_first_line(exc)}") from None
+        raise UserFacingError(f"migration failed: {db_error_reason(exc)}") from None
     finally:
         engine.dispose()
 

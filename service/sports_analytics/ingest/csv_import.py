@@ -24,7 +24,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from sports_analytics.config import Settings
-from sports_analytics.db.engine import make_engine
+from sports_analytics.db.engine import db_error_reason, make_engine
 from sports_analytics.errors import DatabaseUnavailable, UserFacingError
 from sports_analytics.ingest.common import (
     bump_data_version_after_commit,
@@ -337,11 +337,12 @@ def ingest_csv(settings: Settings, path: str | Path) -> IngestSummary:
         if inserted or updated or lines:
             version = bump_data_version_after_commit(engine)
     except OperationalError as exc:
-        raise DatabaseUnavailable(f"database unavailable: {_first_line(exc)}") from None
+        raise DatabaseUnavailable(f"database unavailable: {db_error_reason(exc)}") from None
     except IntegrityError as exc:
-        raise IngestError(f"{path}: the database rejected the data: {_first_line(exc)}") from None
+        reason = db_error_reason(exc)
+        raise IngestError(f"{path}: the database rejected the data: {reason}") from None
     except DBAPIError as exc:
-        raise IngestError(f"{path}: import failed: {_first_line(exc)}") from None
+        raise IngestError(f"{path}: import failed: {db_error_reason(exc)}") from None
     finally:
         engine.dispose()
     summary = IngestSummary(str(path), rows, len(games), inserted, updated, lines, version)
@@ -349,7 +350,3 @@ def ingest_csv(settings: Settings, path: str | Path) -> IngestSummary:
              games_inserted=inserted, games_updated=updated, team_lines_written=lines,
              unchanged=not summary.changed, seconds=round(time.monotonic() - started, 2))
     return summary
-
-
-def _first_line(exc: DBAPIError) -> str:
-    return str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
