@@ -1,9 +1,11 @@
 """``sports-analytics ingest`` killed with SIGKILL in the middle of writing leaves every table
 exactly as it was (row-level checksums), and releases everything it held.
 
-The file is large and valid (tens of thousands of games over many past seasons), so the write
-phase lasts long enough to be caught: the test waits until the ingest's transaction holds a
-write lock on ``games`` (it is inside its load), then SIGKILLs the process.
+Deterministic: another session holds a SHARE lock on ``team_game_stats``, so the ingest, after
+upserting every game of the file into ``games`` (uncommitted), blocks on its next write. The
+test waits for exactly that state (write lock on ``games`` granted, a lock wait pending), then
+SIGKILLs the process group and releases the blocker. The server finishes the statement, finds
+the client gone, and rolls the whole transaction back.
 
 Sequences are not compared: PostgreSQL sequences are non-transactional by design (an aborted
 insert still consumes ids, and the data-version bump only invalidates ETags).
@@ -14,7 +16,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -69,13 +70,14 @@ def checksums(url: str) -> dict[str, tuple[int, str]]:
     return out
 
 
-def _ingest_writing(url: str) -> bool:
-    """True once the ingest backend holds a write lock on games (its load has started)."""
+def _ingest_blocked_mid_write(url: str) -> bool:
+    """True once the ingest holds its write lock on games and waits for another lock."""
     with psycopg.connect(make_conninfo(url), autocommit=True) as conn:
         row = conn.execute(
-            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-            "WHERE a.application_name = %s AND l.relation = 'games'::regclass "
-            "AND l.mode = 'RowExclusiveLock' AND l.granted", (APP_NAME,)).fetchone()
+            "SELECT count(*) FROM pg_stat_activity a WHERE a.application_name = %s "
+            "AND a.wait_event_type = 'Lock' AND EXISTS (SELECT 1 FROM pg_locks l "
+            "WHERE l.pid = a.pid AND l.relation = 'games'::regclass "
+            "AND l.mode = 'RowExclusiveLock' AND l.granted)", (APP_NAME,)).fetchone()
     return bool(row and row[0])
 
 
@@ -89,32 +91,32 @@ def _ingest_backends(url: str) -> int:
 def test_sigkill_mid_ingest_leaves_database_exactly_as_before(seeded_db_url: str,
                                                                tmp_path: Path) -> None:
     csv_path = tmp_path / "many_seasons.csv"
-    games = write_big_csv(csv_path, range(1960, 2010), 60)  # 45,000 games, 90,000 rows
+    games = write_big_csv(csv_path, range(1980, 2000), 60)  # 18,000 games, 36,000 rows
     before = checksums(seeded_db_url)
     assert before["games"][0] == 1230
 
-    proc = subprocess.Popen([cli_path(), "ingest", str(csv_path)], env=cli_env(seeded_db_url),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            start_new_session=True)
+    blocker = psycopg.connect(make_conninfo(seeded_db_url))  # one open transaction
+    proc = None
     try:
-        started = time.monotonic()
-        caught = poll_until(lambda: proc.poll() is None and _ingest_writing(seeded_db_url), 180,
-                            interval=0.02)
-        in_write_s = time.monotonic() - started
+        blocker.execute("LOCK TABLE team_game_stats IN SHARE MODE")
+        proc = subprocess.Popen([cli_path(), "ingest", str(csv_path)], env=cli_env(seeded_db_url),
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        caught = poll_until(lambda: proc.poll() is None and _ingest_blocked_mid_write(seeded_db_url),
+                            120, interval=0.05)
         if not caught:
-            out = proc.communicate(timeout=60)[0].decode(errors="replace")
-            pytest.fail(f"ingest finished (rc {proc.returncode}) before its write phase was "
-                        f"caught; make the file larger\n{out[-2000:]}")
-        time.sleep(0.3)  # well inside the load
+            out = proc.communicate(timeout=60)[0].decode(errors="replace") if proc.poll() is not None else ""
+            pytest.fail(f"the ingest never reached its write phase (rc {proc.poll()})\n{out[-2000:]}")
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(30)
     finally:
-        if proc.poll() is None:
+        blocker.rollback()  # the blocked backend resumes, finds its client gone, rolls back
+        blocker.close()
+        if proc is not None and proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(30)
 
     assert proc.returncode == -signal.SIGKILL
-    # the server notices the dead client and rolls back; its backend goes away
     assert poll_until(lambda: _ingest_backends(seeded_db_url) == 0, 60, interval=0.1), \
         "the killed ingest's backend is still there"
     after = checksums(seeded_db_url)
@@ -122,8 +124,8 @@ def test_sigkill_mid_ingest_leaves_database_exactly_as_before(seeded_db_url: str
     assert not changed, f"tables changed by a killed ingest: {changed}"
     assert set(after) == set(before)
     record_figure("ingest.sigkill_tables_changed", len(changed), "tables",
-                  f"SIGKILL {in_write_s:.1f} s into a {games}-game ingest, inside its write "
-                  f"transaction; {len(before)} tables compared by row checksum")
+                  f"SIGKILL with all {games} games of the file upserted but uncommitted; "
+                  f"{len(before)} tables compared by row checksum")
 
     # and the same file still imports completely afterwards: nothing was left half-locked
     done = subprocess.run([cli_path(), "ingest", str(csv_path)], env=cli_env(seeded_db_url),
