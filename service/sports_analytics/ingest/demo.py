@@ -31,9 +31,11 @@ from decimal import Decimal
 
 import structlog
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from sports_analytics.config import Settings
-from sports_analytics.db.engine import make_engine
+from sports_analytics.db.engine import db_error_reason, make_engine
+from sports_analytics.errors import DatabaseUnavailable, UserFacingError
 from sports_analytics.ingest.common import (
     bump_data_version_after_commit,
     bump_data_version_in,
@@ -475,5 +477,9 @@ def seed_demo(settings: Settings, force: bool = False) -> bool:
                  players=len(data.players), player_lines=len(data.player_lines),
                  replaced=bool(has_games), seconds=round(time.monotonic() - started, 2))
         return True
+    except OperationalError as exc:
+        raise DatabaseUnavailable(f"database unavailable: {db_error_reason(exc)}") from None
+    except DBAPIError as exc:
+        raise UserFacingError(f"demo seed failed: {db_error_reason(exc)}") from None
     finally:
         engine.dispose()
