@@ -28,6 +28,8 @@ LOCAL_TESTS = [
     "tests/reliability/test_graceful_shutdown.py",
     "tests/reliability/test_ingest_kill.py",
     "tests/reliability/test_migration_failure.py",
+    "tests/reliability/test_concurrent_deploys.py",
+    "tests/reliability/test_cli_db_down.py",
     "tests/reliability/test_fuzz.py",
 ]
 E2E_TESTS = ["tests/reliability/test_e2e_compose_faults.py"]
@@ -53,6 +55,7 @@ ROWS = [
     ("local_restart.failed_requests", "Local serve restart: failures, retrying client", "0"),
     ("local_restart.sigterm_to_exit_s", "Local serve SIGTERM -> exit, held requests answered", ""),
     ("deploy.concurrent_migrate_exit_codes", "3 `migrate` containers at once: exit codes", "0,0,0"),
+    ("deploy.local_concurrent_jobs", "3 local `migrate && seed-demo` at once: exit codes", "0,0,0"),
     ("ingest.sigkill_tables_changed", "SIGKILL mid-ingest: tables changed", "0"),
     ("fuzz.schemathesis_cases", "Schemathesis cases run", ""),
     ("fuzz.schemathesis_5xx", "Schemathesis 5xx", "0"),
