@@ -1128,9 +1128,15 @@ def _gh_replaying(tmp_path: Path, runs: list[dict[str, Any]]) -> Path:
     return bin_dir
 
 
-def _run(run_id: int, number: int, branch: str, conclusion: str | None) -> dict[str, Any]:
+CI_WORKFLOW_PATH = str(Path(".github", "workflows", "ci.yml"))
+
+
+def _run(
+    run_id: int, number: int, branch: str, conclusion: str | None, path: str = CI_WORKFLOW_PATH
+) -> dict[str, Any]:
     return {
         "id": run_id,
+        "path": path,
         "run_number": number,
         "head_branch": branch,
         "head_sha": SHA,
@@ -1147,6 +1153,8 @@ def test_resolve_production_picks_the_tag_run(workflows: Workflows, tmp_path: Pa
             _run(901, 40, "main", "success"),  # the same commit on main: not this tag's run
             _run(902, 41, "v1.2.3", "failure"),  # an older attempt at the tag
             _run(903, 42, "v1.2.3", "success"),
+            # another workflow's newer run on the same tag: not the CI run
+            _run(904, 43, "v1.2.3", "success", path=CI_WORKFLOW_PATH.replace("ci.yml", "x.yml")),
         ],
     )
     proc, outputs = _run_step(
@@ -1155,7 +1163,7 @@ def test_resolve_production_picks_the_tag_run(workflows: Workflows, tmp_path: Pa
     assert proc.returncode == 0, proc.stderr
     assert outputs == {"environment": "production", "sha": SHA, "run_id": "903", "tag": "1.2.3"}
     query = (tmp_path / "gh.log").read_text(encoding="utf-8")
-    assert "workflows/ci.yml/runs" in query and f"head_sha={SHA}" in query and "event=push" in query
+    assert "/actions/runs?" in query and f"head_sha={SHA}" in query and "event=push" in query
 
 
 def test_resolve_production_refuses_a_failed_ci_run(workflows: Workflows, tmp_path: Path) -> None:
