@@ -236,6 +236,9 @@ def docker_engine() -> str:
     return version
 
 
+_SESSION_IMAGE: list[str] = []
+
+
 @pytest.fixture(scope="session")
 def app_image(docker_engine: str) -> Iterator[str]:
     """The repo's Dockerfile, built once per session with the legacy builder."""
@@ -243,21 +246,27 @@ def app_image(docker_engine: str) -> Iterator[str]:
     if override:
         yield override
         return
-    tag = f"sports-analytics:{unique_name('e2e-')}"
-    build_image(
-        tag,
-        build_args={
-            "APP_VERSION": E2E_APP_VERSION,
-            "GIT_SHA": E2E_GIT_SHA,
-            "BUILD_TIME": E2E_BUILD_TIME,
-            "SOURCE_URL": E2E_SOURCE_URL,
-        },
-    )
+    # tests/reliability re-exports this fixture, which gives it a second session-scoped
+    # instance: both share the one build.
+    first = not _SESSION_IMAGE
+    if first:
+        tag = f"sports-analytics:{unique_name('e2e-')}"
+        build_image(
+            tag,
+            build_args={
+                "APP_VERSION": E2E_APP_VERSION,
+                "GIT_SHA": E2E_GIT_SHA,
+                "BUILD_TIME": E2E_BUILD_TIME,
+                "SOURCE_URL": E2E_SOURCE_URL,
+            },
+        )
+        _SESSION_IMAGE.append(tag)
     try:
-        yield tag
+        yield _SESSION_IMAGE[0]
     finally:
-        # the layers stay cached for the next run; only this session's tag goes
-        docker("rmi", tag, check=False)
+        if first:
+            # the layers stay cached for the next run; only this session's tag goes
+            docker("rmi", _SESSION_IMAGE.pop(), check=False)
 
 
 @pytest.fixture

@@ -8,12 +8,10 @@ migration keeps the API from starting.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import secrets
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,21 +19,9 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+# ``import conftest`` would be tests/conftest.py; this directory is the package ``e2e``.
+from e2e import conftest as _e2e
 
-def _plumbing():  # type: ignore[no-untyped-def]
-    """This directory's conftest as a module with its own name: ``import conftest`` is ambiguous
-    when several conftest.py files are loaded (tests/reliability loads it the same way)."""
-    name = "sa_e2e_plumbing"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("conftest.py"))
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-_e2e = _plumbing()
 E2E_APP_VERSION = _e2e.E2E_APP_VERSION
 E2E_BUILD_TIME = _e2e.E2E_BUILD_TIME
 E2E_GIT_SHA = _e2e.E2E_GIT_SHA

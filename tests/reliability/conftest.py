@@ -1,7 +1,7 @@
 """Fixtures for the reliability suite.
 
 - The e2e plumbing (``docker_engine``, ``app_image``, ``compose_project``) is the image helper's
-  ``tests/e2e/conftest.py``, loaded under its own module name; its skip/fail rule (skip without
+  ``tests/e2e/conftest.py``, imported as ``e2e.conftest``; its skip/fail rule (skip without
   an engine unless ``RUN_E2E=1``) is applied here to the ``e2e``-marked tests of this directory.
 - ``seeded_cluster``: a private PostgreSQL cluster holding a migrated, seeded database, for tests
   that stop, start or freeze the database.
@@ -13,15 +13,15 @@ of the run (``benchmarks/faults.py`` prints them as a table).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+# tests/ is on sys.path (its conftest has no package), so tests/e2e is the package ``e2e`` and
+# this is the very module pytest loaded as that directory's conftest, not a second copy.
+from e2e import conftest as e2e
 from reliability.relharness import (
     FIGURES_FILE,
     LiveServer,
@@ -30,22 +30,6 @@ from reliability.relharness import (
     wait_for,
 )
 
-_E2E_CONFTEST = Path(__file__).resolve().parents[1] / "e2e" / "conftest.py"
-
-
-def _load_e2e_plumbing():  # type: ignore[no-untyped-def]
-    """tests/e2e/conftest.py under its own module name (tests/e2e/test_compose.py does the same)."""
-    name = "sa_e2e_plumbing"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, _E2E_CONFTEST)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-e2e = _load_e2e_plumbing()
 docker_engine = e2e.docker_engine
 app_image = e2e.app_image
 compose_project = e2e.compose_project

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
+from e2e import conftest as e2e
 from reliability.relharness import data_urls, json_lines, poll_until, record_figure, status
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
@@ -37,8 +38,6 @@ UNAVAILABLE = {"detail": "database unavailable"}
 
 @pytest.fixture(scope="module")
 def stack(app_image: str) -> Iterator:  # type: ignore[no-untyped-def]
-    import sa_e2e_plumbing as e2e  # loaded by this directory's conftest
-
     project = e2e.ComposeProject(e2e.unique_name("sarel"), image=app_image)
     try:
         project.up(timeout=240)
@@ -279,8 +278,6 @@ def test_restart_under_load(stack) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_three_migrate_containers_at_once(app_image: str) -> None:
-    import sa_e2e_plumbing as e2e
-
     from sports_analytics.db.migrate import MIGRATION_LOCK_KEY, script_heads
 
     project = e2e.ComposeProject(e2e.unique_name("samig"), image=app_image)
