@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import text
+from sqlalchemy import Connection, RowMapping, text
 
 from sports_analytics.analytics.features import FEATURE_COLUMNS
 from sports_analytics.analytics.predictions import accuracy_report, latest_predicted_season
@@ -117,13 +117,18 @@ def _not_found(game_id: int) -> HTTPException:
     return HTTPException(404, f"game {game_id} not found")
 
 
+def _game_or_404(conn: Connection, game_id: int) -> RowMapping:
+    game = conn.execute(_GAME_SQL, {"id": game_id}).mappings().first()
+    if game is None:
+        raise _not_found(game_id)
+    return game
+
+
 @router.get("/games/{game_id}/features", response_model=GameFeatures, responses=NOT_FOUND,
             summary="Pre-game features of both teams")
 def game_features(game_id: GameIdPath, engine: EngineDep) -> GameFeatures:
     with engine.connect() as conn:
-        game = conn.execute(_GAME_SQL, {"id": game_id}).mappings().first()
-        if game is None:
-            raise _not_found(game_id)
+        game = _game_or_404(conn, game_id)
         rows = {r["team_id"]: r for r in conn.execute(text(
             f"SELECT team_id, is_home, {', '.join(FEATURE_COLUMNS)}, computed_at "  # noqa: S608
             "FROM game_features WHERE game_id = :id"), {"id": game_id}).mappings()}
@@ -155,9 +160,7 @@ def _model_prediction(row: dict, home: str, away: str) -> dict:
             summary="Every model's win probabilities for one game")
 def game_prediction(game_id: GameIdPath, engine: EngineDep) -> GamePrediction:
     with engine.connect() as conn:
-        game = conn.execute(_GAME_SQL, {"id": game_id}).mappings().first()
-        if game is None:
-            raise _not_found(game_id)
+        game = _game_or_404(conn, game_id)
         rows = conn.execute(text(
             "SELECT model, home_win_prob, away_win_prob, home_rating, away_rating, was_correct "
             "FROM predictions WHERE game_id = :id ORDER BY model"), {"id": game_id}

@@ -142,13 +142,7 @@ def _split(rng: random.Random, total: int, weights: Sequence[float],
 def _apportion(total: int, shares: Sequence[float]) -> list[int]:
     """Integers proportional to ``shares`` that sum to ``total`` exactly (largest remainder)."""
     s = sum(shares)
-    raw = [total * x / s for x in shares]
-    floors = [int(r // 1) for r in raw]
-    missing = total - sum(floors)
-    order = sorted(range(len(raw)), key=lambda i: raw[i] - floors[i], reverse=True)
-    for i in order[:missing]:
-        floors[i] += 1
-    return floors
+    return _apportion_signed(total, [total * x / s for x in shares])
 
 
 def _pairings(teams: Sequence[TeamRef]) -> list[tuple[int, int]]:
