@@ -11,7 +11,14 @@ $(BIN)/.installed: requirements.lock requirements-dev.lock pyproject.toml
 	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
 	touch $@
 
-install: $(BIN)/.installed
+# checkov lives in its own venv: its pins clash with the dev tools (see requirements-scan.in).
+SCAN_VENV ?= .venv-scan
+$(SCAN_VENV)/bin/.installed: requirements-scan.lock
+	$(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/pip install -q --disable-pip-version-check --require-hashes -r requirements-scan.lock
+	touch $@
+
+install: $(BIN)/.installed $(SCAN_VENV)/bin/.installed
 
 ## test: lint, then the whole suite (unit, API, chart, workflows; e2e when a Docker engine runs)
 test: install lint
@@ -25,6 +32,7 @@ lint: install
 lock:
 	uv pip compile pyproject.toml --generate-hashes --python-version 3.11 -q -o requirements.lock
 	uv pip compile requirements-dev.in --generate-hashes --python-version 3.11 -q -c requirements.lock -o requirements-dev.lock
+	uv pip compile requirements-scan.in --generate-hashes --python-version 3.11 -q -o requirements-scan.lock
 
 ## chart-docs: regenerate the chart README's parameter table from values.yaml
 chart-docs: install
@@ -35,4 +43,4 @@ k8s-base: install
 	$(BIN)/python scripts/render_k8s_base.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SCAN_VENV) .pytest_cache .mypy_cache .ruff_cache
