@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Feature benchmark: recompute ``game_features`` for one full 1230-game season.
 
-It starts a throwaway PostgreSQL cluster (tests/pgharness.py) unless ``--database-url`` is
+It starts a throwaway PostgreSQL cluster (tests/helpers/pgharness.py) unless ``--database-url`` is
 given, migrates a fresh database, loads the synthetic demo season (1230 games, both teams'
 box scores), then times ``compute_features(engine, season=2025)`` -- delete + one set-based
 INSERT ... SELECT in one transaction -- ``--runs`` times after one warm-up run, and reports
@@ -26,9 +26,9 @@ import psycopg
 import sqlalchemy as sa
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
-from pgharness import PgCluster, wait_for  # noqa: E402
+from tests.helpers.pgharness import PgCluster, wait_for  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 TARGET_SECONDS = 2.0

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """HTTP benchmark: /healthz vs the box score (cold and conditional) vs standings, one run.
 
-It starts a throwaway PostgreSQL cluster (tests/pgharness.py), migrates and seeds the demo
+It starts a throwaway PostgreSQL cluster (tests/helpers/pgharness.py), migrates and seeds the demo
 season, starts ``sports-analytics serve`` with 2 workers on 127.0.0.1, then load-tests each
 endpoint in turn on the same server:
 
@@ -39,9 +39,9 @@ import httpx
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
-from pgharness import PgCluster, free_port, wait_for  # noqa: E402
+from tests.helpers.pgharness import PgCluster, free_port, wait_for  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 TARGETS = {"box_score_cold": 0.20, "box_score_304": 0.60, "standings": 0.10}
@@ -71,7 +71,8 @@ def log(msg: str) -> None:
 
 
 def prepare_database(cluster: PgCluster) -> str:
-    from conftest import make_settings, with_dbname
+    from tests.helpers.pgharness import make_settings, with_dbname
+
     from sports_analytics.db.migrate import upgrade
     from sports_analytics.ingest.demo import seed_demo
 

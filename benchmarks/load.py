@@ -36,9 +36,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO))
 
-from reliability.relharness import (  # noqa: E402
+from tests.helpers.relharness import (  # noqa: E402
     RESULTS_DIR,
     LiveServer,
     PgCluster,

@@ -10,31 +10,12 @@ import os
 import uuid
 from collections.abc import Iterator
 
-import psycopg
 import pytest
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from pgharness import PgCluster, wait_for
+from tests.helpers.pgharness import PgCluster, admin_execute, make_settings, wait_for, with_dbname
 
 TEMPLATE_MIGRATED = "sa_tpl_migrated"
 TEMPLATE_SEEDED = "sa_tpl_seeded"
-
-
-def with_dbname(url: str, dbname: str) -> str:
-    params = conninfo_to_dict(url)
-    params["dbname"] = dbname
-    return "postgresql://" + _userinfo(params) + f"{params.get('host', '127.0.0.1')}:{params.get('port', 5432)}/{dbname}"
-
-
-def _userinfo(params: dict) -> str:
-    user = params.get("user", "postgres")
-    password = params.get("password")
-    return f"{user}:{password}@" if password else f"{user}@"
-
-
-def admin_execute(admin_url: str, sql: str) -> None:
-    with psycopg.connect(make_conninfo(admin_url), autocommit=True) as conn:
-        conn.execute(sql)
 
 
 @pytest.fixture(scope="session")
@@ -52,14 +33,6 @@ def pg_admin_url() -> Iterator[str]:
         yield cluster.url
     finally:
         cluster.destroy()
-
-
-def make_settings(url: str, **overrides):
-    from sports_analytics.config import Settings
-
-    values = {"database_url": url, "app_env": "development", "log_format": "json"}
-    values.update(overrides)
-    return Settings(**values)
 
 
 def _create_db(admin_url: str, template: str | None = None) -> str:

@@ -23,7 +23,7 @@ import httpx
 import psycopg
 import pytest
 
-from pgharness import free_port
+from tests.helpers.pgharness import free_port
 
 pytestmark = pytest.mark.slow
 

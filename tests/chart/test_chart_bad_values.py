@@ -6,7 +6,8 @@ from typing import Any
 
 import helm_python
 import pytest
-from chartlib import NAMESPACE, RELEASE, renderer
+
+from tests.helpers.chartlib import NAMESPACE, RELEASE, renderer
 
 ESO = {"enabled": True, "secretStoreRef": {"name": "vault"},
        "remoteRefs": {"postgresPassword": {"key": "db"}}}

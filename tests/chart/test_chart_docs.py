@@ -12,7 +12,15 @@ import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
-from chartlib import CRD_SCHEMAS, NAMESPACE, REPO, crd_schema_dir, renderer, validate_crd_object
+
+from tests.helpers.chartlib import (
+    CRD_SCHEMAS,
+    NAMESPACE,
+    REPO,
+    crd_schema_dir,
+    renderer,
+    validate_crd_object,
+)
 
 DOC = REPO / "README.md"
 BLOCKS = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", DOC.read_text(), re.S)]

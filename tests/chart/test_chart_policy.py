@@ -7,7 +7,8 @@ import re
 from typing import Any
 
 import pytest
-from chartlib import CASES, NAMESPACE, RELEASE, by_kind, one, rendered, renderer
+
+from tests.helpers.chartlib import CASES, NAMESPACE, RELEASE, by_kind, one, rendered, renderer
 
 SECRETISH = re.compile(r"(PASSWORD|SECRET|TOKEN|API_KEY|DATABASE_URL|DSN)", re.I)
 WORKLOAD_KINDS = {"Deployment", "Job", "Pod"}

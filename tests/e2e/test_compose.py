@@ -20,7 +20,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 # ``import conftest`` would be tests/conftest.py; this directory is the package ``e2e``.
-from e2e import conftest as _e2e
+from tests.e2e import conftest as _e2e
 
 E2E_APP_VERSION = _e2e.E2E_APP_VERSION
 E2E_BUILD_TIME = _e2e.E2E_BUILD_TIME

@@ -19,10 +19,9 @@ from collections.abc import Iterator
 
 import pytest
 
-# tests/ is on sys.path (its conftest has no package), so tests/e2e is the package ``e2e`` and
-# this is the very module pytest loaded as that directory's conftest, not a second copy.
-from e2e import conftest as e2e
-from reliability.relharness import (
+# tests/ is a package, so this is the very module pytest loaded as tests/e2e's conftest.
+from tests.e2e import conftest as e2e
+from tests.helpers.relharness import (
     FIGURES_FILE,
     LiveServer,
     PgCluster,
@@ -78,7 +77,7 @@ def seeded_cluster() -> Iterator[tuple[PgCluster, str]]:
             [str(cluster.bindir / "createdb"), "-h", "127.0.0.1", "-p", str(cluster.port), "-U",
              cluster.user, "sports_analytics"], check=True, capture_output=True, timeout=60)
         url = cluster.url.rsplit("/", 1)[0] + "/sports_analytics"
-        from reliability.relharness import prepare_database
+        from tests.helpers.relharness import prepare_database
 
         prepare_database(url)
         yield cluster, url

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from reliability.relharness import cli_env, cli_path, free_port, json_lines
+from tests.helpers.relharness import cli_env, cli_path, free_port, json_lines
 
 pytestmark = pytest.mark.timeout(180)
 

@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
-from reliability.relharness import cli_env, cli_path, json_lines, record_figure
+from tests.helpers.relharness import cli_env, cli_path, json_lines, record_figure
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(300)]
 

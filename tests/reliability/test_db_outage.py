@@ -19,7 +19,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from reliability.relharness import (
+from tests.helpers.relharness import (
     CONNECT_TIMEOUT_S,
     POOL_TIMEOUT_S,
     STATEMENT_TIMEOUT_MS,

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from e2e import conftest as e2e
-from reliability.relharness import data_urls, json_lines, poll_until, record_figure, status
+from tests.e2e import conftest as e2e
+from tests.helpers.relharness import data_urls, json_lines, poll_until, record_figure, status
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.timeout(900)]
 

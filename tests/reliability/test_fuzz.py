@@ -33,7 +33,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
-from reliability.relharness import LiveServer, record_figure
+from tests.helpers.relharness import LiveServer, record_figure
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "40"))
 CHECKS = [

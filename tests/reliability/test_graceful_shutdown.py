@@ -19,7 +19,7 @@ import httpx
 import psycopg
 import pytest
 
-from reliability.relharness import LiveServer, poll_until, record_figure
+from tests.helpers.relharness import LiveServer, poll_until, record_figure
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(180)]
 

@@ -19,7 +19,7 @@ import psycopg
 import pytest
 from psycopg.conninfo import make_conninfo
 
-from reliability.relharness import cli_env, json_lines
+from tests.helpers.relharness import cli_env, json_lines
 
 BAD_REVISION = "rel_bad_9999"
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reliability.relharness import LiveServer, free_port, poll_until
+from tests.helpers.relharness import LiveServer, free_port, poll_until
 
 pytestmark = pytest.mark.timeout(180)
 

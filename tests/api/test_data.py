@@ -155,8 +155,8 @@ def test_games_invalid_params_422(client, params: dict) -> None:
 def test_limit_above_configured_max_is_422(shared_seeded_db_url: str) -> None:
     from fastapi.testclient import TestClient
 
-    from conftest import make_settings
     from sports_analytics.app import create_app
+    from tests.helpers.pgharness import make_settings
 
     with TestClient(create_app(make_settings(shared_seeded_db_url, max_page_size=10))) as c:
         assert c.get("/api/v1/teams", params={"limit": 10}).status_code == 200

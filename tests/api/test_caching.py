@@ -8,11 +8,10 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import make_settings, with_dbname
-from pgharness import PgCluster, wait_for
 from sports_analytics.api.caching import VERSION_TTL_SECONDS, etag_matches
 from sports_analytics.app import create_app
 from sports_analytics.ingest.demo import seed_demo
+from tests.helpers.pgharness import PgCluster, make_settings, wait_for, with_dbname
 
 
 @pytest.mark.parametrize(("header", "etag", "expected"), [

@@ -8,9 +8,9 @@ import time
 import psycopg
 import pytest
 
-from conftest import make_settings
 from sports_analytics.ingest.demo import DEMO_SEASON, generate, seed_demo
 from sports_analytics.ingest.teams import NBA_TEAMS
+from tests.helpers.pgharness import make_settings
 
 
 def q(url: str, sql: str, *params):

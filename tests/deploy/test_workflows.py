@@ -29,7 +29,7 @@ from typing import Any
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 GITHUB_DIR = REPO / ".github"
 WORKFLOW_DIR = GITHUB_DIR / "workflows"
 DOCKERFILE = REPO / "Dockerfile"

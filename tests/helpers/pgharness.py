@@ -15,6 +15,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
 
 def _bindir() -> Path:
     for candidate in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True):
@@ -89,3 +92,28 @@ def wait_for(url: str, timeout: float = 30.0) -> None:
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.2)
+
+
+def with_dbname(url: str, dbname: str) -> str:
+    params = conninfo_to_dict(url)
+    params["dbname"] = dbname
+    return "postgresql://" + _userinfo(params) + f"{params.get('host', '127.0.0.1')}:{params.get('port', 5432)}/{dbname}"
+
+
+def _userinfo(params: dict) -> str:
+    user = params.get("user", "postgres")
+    password = params.get("password")
+    return f"{user}:{password}@" if password else f"{user}@"
+
+
+def admin_execute(admin_url: str, sql: str) -> None:
+    with psycopg.connect(make_conninfo(admin_url), autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def make_settings(url: str, **overrides):
+    from sports_analytics.config import Settings
+
+    values = {"database_url": url, "app_env": "development", "log_format": "json"}
+    values.update(overrides)
+    return Settings(**values)

@@ -11,12 +11,12 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from prometheus_client import REGISTRY
 
-from analytics_season import SeasonSpec, build_season
-from conftest import make_settings
-from fake_gemini import FakeGemini
 from sports_analytics.analytics.features import compute_features
 from sports_analytics.analytics.predictions import run_predictions
 from sports_analytics.insights.schemas import GameInsight
+from tests.helpers.analytics_season import SeasonSpec, build_season
+from tests.helpers.fake_gemini import FakeGemini
+from tests.helpers.pgharness import make_settings
 
 API_KEY = "AIzaFAKE-test-key-0123456789-do-not-log"
 FALLBACK_EVENT = "game brief fell back to rules"

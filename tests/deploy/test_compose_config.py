@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 DEV_COMPOSE = ROOT / "compose.dev.yaml"
 DOCKERFILE = ROOT / "Dockerfile"

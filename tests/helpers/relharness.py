@@ -21,12 +21,11 @@ from typing import Any
 
 import httpx
 
+from tests.helpers.pgharness import PgCluster, free_port, wait_for  # noqa: F401  (re-exported)
+
 REPO = Path(__file__).resolve().parents[2]
 RESULTS_DIR = REPO / "benchmarks" / "results"
 FIGURES_FILE = RESULTS_DIR / "reliability-figures.json"
-
-sys.path.insert(0, str(REPO / "tests"))
-from pgharness import PgCluster, free_port, wait_for  # noqa: E402, F401  (re-exported)
 
 # Settings the live servers share: short DB timeouts so outages show quickly.
 CONNECT_TIMEOUT_S = 2

@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from conftest import make_settings
 from sports_analytics.analytics.features import compute_features
 from sports_analytics.analytics.predictions import run_predictions
+from tests.helpers.pgharness import make_settings
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ import psycopg
 import pytest
 from sqlalchemy import create_engine, inspect
 
-from conftest import make_settings
 from sports_analytics.db.migrate import downgrade, script_heads, upgrade
+from tests.helpers.pgharness import make_settings
 
 BIN = Path(sys.executable).with_name("sports-analytics")
 TABLES = {"teams", "players", "games", "team_game_stats", "player_game_stats", "game_features",
@@ -76,7 +76,7 @@ def test_migrations_down_to_base_and_up_again(migrated_db_url):
 
 
 def test_migrate_gives_up_after_db_wait_seconds_with_one_json_line():
-    from pgharness import free_port
+    from tests.helpers.pgharness import free_port
 
     url = f"postgresql://nobody:pw@127.0.0.1:{free_port()}/nothing"
     started = time.monotonic()
@@ -124,7 +124,7 @@ def test_check_reports_schema_status(migrated_db_url, empty_db_url):
 
 
 def test_check_unreachable_is_one_line_and_nonzero():
-    from pgharness import free_port
+    from tests.helpers.pgharness import free_port
 
     url = f"postgresql://analyst:topsecretpw@127.0.0.1:{free_port()}/sports_analytics"
     proc = subprocess.run([str(BIN), "check"], env=_env(url, LOG_FORMAT="console"),

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from analytics_season import SeasonSpec, build_season
-from conftest import make_settings
 from sports_analytics.analytics.features import FEATURE_COLUMNS, compute_features
+from tests.helpers.analytics_season import SeasonSpec, build_season
+from tests.helpers.pgharness import make_settings
 
 
 @pytest.fixture

@@ -17,12 +17,11 @@ from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from conftest import admin_execute, make_settings, with_dbname
-from pgharness import PgCluster, wait_for
 from sports_analytics.api.deps import SessionDep
 from sports_analytics.app import create_app
 from sports_analytics.db.migrate import current_revisions, script_heads, upgrade
 from sports_analytics.db.readiness import ReadinessChecker
+from tests.helpers.pgharness import PgCluster, admin_execute, make_settings, wait_for, with_dbname
 
 # Data routes that must answer 503 "database unavailable" during an outage (when registered).
 DATA_ROUTES = {

@@ -9,8 +9,6 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from analytics_season import SeasonSpec, build_season
-from conftest import make_settings
 from sports_analytics.analytics.elo import (
     ELO_V1,
     EloParams,
@@ -25,6 +23,8 @@ from sports_analytics.analytics.predictions import (
     home_always_probs,
     run_predictions,
 )
+from tests.helpers.analytics_season import SeasonSpec, build_season
+from tests.helpers.pgharness import make_settings
 
 
 @pytest.fixture

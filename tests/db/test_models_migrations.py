@@ -6,10 +6,10 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from conftest import make_settings
 from sports_analytics.db import models  # noqa: F401  (registers every table)
 from sports_analytics.db.base import Base
 from sports_analytics.db.migrate import downgrade, script_heads, upgrade
+from tests.helpers.pgharness import make_settings
 
 
 def _diff(url: str) -> list:

@@ -1,0 +1,1 @@
+"""Chart and kustomize tests: render, validate, policy, docs."""

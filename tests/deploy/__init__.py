@@ -1,0 +1,1 @@
+"""Tests for the repository's deploy artifacts: Compose files, Dockerfile, GitHub workflows."""
