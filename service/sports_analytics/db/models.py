@@ -59,6 +59,8 @@ class Player(Base):
     jersey_number: Mapped[int | None] = mapped_column(SmallInteger)
     height_cm: Mapped[int | None] = mapped_column(SmallInteger)
     active: Mapped[bool] = mapped_column(Boolean, server_default="true")
+    # The source's own person id (the NBA stats API's PLAYER_ID), set by sync and CSV imports.
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     __table_args__ = (
         Index("ix_players_team_id_last_name", "team_id", "last_name"),
@@ -79,6 +81,8 @@ class Game(Base):
     status: Mapped[str] = mapped_column(String(16), server_default="scheduled")
     # The source's own id (a CSV ``game_id``; ``DEMO-...`` for the synthetic demo season).
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Scheduled tip-off (UTC instant); ``date`` stays the league's US Eastern game date.
+    tipoff_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
