@@ -1,6 +1,6 @@
 """Render the chart with the real Helm engine (defaults and every ci/ values file), lint it, and
 validate every object: core kinds with kubernetes-validate (strict) for Kubernetes 1.30 and the
-newest version it ships, CRD kinds against the JSON schemas in <repo>/../shared/schemas/crds."""
+newest version it ships, CRD kinds against the JSON schemas vendored in tests/schemas/crds."""
 
 from __future__ import annotations
 

@@ -1,11 +1,10 @@
 """Shared pieces for the chart tests: the real Helm render (via scripts/render_k8s_base.py),
-the chart-testing values files, and the CRD schemas in <repo>/../shared/schemas/crds.
+the chart-testing values files, and the CRD schemas vendored in tests/schemas/crds.
 Imported as `chartlib`; conftest.py re-exports the fixture."""
 
 from __future__ import annotations
 
 import importlib.util
-import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -17,8 +16,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 CHART_DIR = REPO / "charts" / "sports-analytics"
 CI_DIR = CHART_DIR / "ci"
-SHARED_DIR = REPO.parent / "shared"
-CRD_SCHEMA_DIR = SHARED_DIR / "schemas" / "crds"
+CRD_SCHEMA_DIR = REPO / "tests" / "schemas" / "crds"  # datreeio/CRDs-catalog (MIT), see its README
 
 
 def load_renderer() -> ModuleType:
@@ -45,7 +43,7 @@ def ci_cases() -> dict[str, dict[str, Any]]:
 
 
 CASES = ci_cases()
-# CRD kinds the chart can render -> schema file under <repo>/../shared/schemas/crds
+# CRD kinds the chart can render -> schema file under tests/schemas/crds
 CRD_SCHEMAS = {
     ("external-secrets.io/v1", "ExternalSecret"): "external-secrets.io/externalsecret_v1.json",
     ("monitoring.coreos.com/v1", "ServiceMonitor"): "monitoring.coreos.com/servicemonitor_v1.json",
@@ -80,16 +78,13 @@ def one(objects: list[dict[str, Any]], kind: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def crd_schema_dir() -> Path:
-    if not CRD_SCHEMA_DIR.is_dir():
-        message = f"CRD schemas not found at <repo>/../shared/schemas/crds ({CRD_SCHEMA_DIR})"
-        if os.environ.get("RUN_E2E"):
-            pytest.fail(message)
-        pytest.skip(message)
+    missing = [name for name in CRD_SCHEMAS.values() if not (CRD_SCHEMA_DIR / name).is_file()]
+    assert not missing, f"CRD schemas missing from {CRD_SCHEMA_DIR}: {missing}"
     return CRD_SCHEMA_DIR
 
 
 def validate_crd_object(obj: dict[str, Any], schema_dir: Path) -> None:
-    """Validate one CRD object against its shared JSON schema (AssertionError with the paths)."""
+    """Validate one CRD object against its vendored JSON schema (AssertionError with the paths)."""
     import json
 
     import jsonschema
