@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from sports_analytics import __version__
+from sports_analytics import __version__, telemetry
 from sports_analytics.api import ROUTERS
 from sports_analytics.config import Settings, get_settings
 from sports_analytics.db.engine import make_engine, make_sessionmaker
@@ -23,6 +23,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        telemetry.setup()  # no-op when tracing is off or the gunicorn worker already did it
         engine = make_engine(settings)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
@@ -36,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 briefer.close()
             engine.dispose()
             uninstrument()
+            telemetry.shutdown(telemetry.flush_timeout(settings.graceful_timeout))
 
     app = FastAPI(
         title="sports-analytics",
@@ -51,4 +53,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    telemetry.instrument_app(app)
     return app

@@ -137,12 +137,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     import structlog
 
     from sports_analytics.logging import configure_logging
+    from sports_analytics.telemetry import command_span
 
     configure_logging(settings)
     log = structlog.get_logger("sports_analytics.cli")
     json_mode = settings.effective_log_format == "json"
     try:
-        return int(args.func(settings, args))
+        with command_span(args.command):  # one root span per command when tracing is on
+            return int(args.func(settings, args))
     except (ConfigError, UserFacingError) as exc:
         code = 2 if isinstance(exc, ConfigError) else exc.exit_code
         if json_mode:

@@ -81,3 +81,17 @@ def child_exit(server: Any, worker: Any) -> None:
 
 def worker_abort(worker: Any) -> None:
     _log.error("worker timed out and was aborted", worker_pid=worker.pid, timeout_s=timeout)
+
+
+def post_fork(server: Any, worker: Any) -> None:
+    """Worker, right after the fork: tracing (when configured) starts here, never in the master."""
+    from sports_analytics import telemetry
+
+    telemetry.setup()
+
+
+def worker_exit(server: Any, worker: Any) -> None:
+    """Worker, on its way out: flush queued spans within a share of the graceful timeout."""
+    from sports_analytics import telemetry
+
+    telemetry.shutdown(telemetry.flush_timeout(graceful_timeout))

@@ -31,6 +31,7 @@ import orjson
 import structlog
 
 from sports_analytics.config import Settings
+from sports_analytics.telemetry import add_trace_ids
 
 REDACTED = "***"
 _SENSITIVE_NAME = re.compile(r"password|passwd|secret|key|token", re.IGNORECASE)
@@ -144,6 +145,7 @@ def _shared_processors() -> list[Callable[..., Any]]:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _add_process,
         drop_color_message,
+        add_trace_ids,  # trace_id/span_id inside a span, so log lines join traces
     ]
 
 
@@ -287,6 +289,7 @@ def access(method: str, route: str, path: str, status: int, duration_ms: float) 
     event["logger"] = ACCESS_LOGGER
     event["timestamp"] = datetime.now(UTC).isoformat().replace("+00:00", "Z")
     event["pid"] = os.getpid()
+    add_trace_ids(None, "info", event)
     line = orjson.dumps(event, default=repr).decode() + "\n"
     with _STDERR_LOCK:
         stream = sys.stderr

@@ -1,0 +1,187 @@
+"""OpenTelemetry traces: off by default, on when an OTLP endpoint is configured.
+
+Configuration is the standard ``OTEL_*`` environment and nothing else; the SDK reads it:
+
+* ``OTEL_EXPORTER_OTLP_ENDPOINT`` (or ``OTEL_EXPORTER_OTLP_TRACES_ENDPOINT``) turns tracing on;
+  without either, or with ``OTEL_SDK_DISABLED=true``, nothing is set up: no provider, no
+  exporter thread, no instrumentation.
+* ``OTEL_SERVICE_NAME`` / ``OTEL_RESOURCE_ATTRIBUTES`` -> :meth:`Resource.create` (the service
+  name defaults to ``sports-analytics``; ``process.pid`` tells the gunicorn workers apart).
+* ``OTEL_TRACES_SAMPLER`` / ``OTEL_TRACES_SAMPLER_ARG`` -> the ``TracerProvider``'s sampler.
+* Spans leave over OTLP HTTP/protobuf (``OTLPSpanExporter()`` reads its endpoint, headers,
+  timeout and compression from the environment) through a ``BatchSpanProcessor``.
+
+Process model: :func:`setup` runs in each gunicorn worker after the fork (``post_fork`` in
+gunicorn_conf.py) and again, as a no-op, in the app's lifespan; never in the master, which
+only imports this module. :func:`shutdown` flushes within a bound that fits inside the
+graceful timeout (lifespan shutdown and ``worker_exit``).
+
+What is traced:
+
+* server spans from the FastAPI instrumentation, named ``METHOD /route/{template}``; a path
+  that matches no route gets the bare method as its name, so names stay bounded. W3C
+  ``traceparent``/``tracestate`` are extracted from the request (the default propagators);
+* every psycopg statement: ``PsycopgInstrumentor`` wraps ``psycopg.connect`` (used by the
+  SQLAlchemy engine) and ``psycopg.AsyncConnection.connect`` (used by the read pool of the data
+  routes). ``db.statement`` is the SQL text with its ``%(name)s`` placeholders; parameter
+  values are never captured (``capture_parameters`` stays off);
+* outgoing HTTP: google-genai 3.x sends through **httpx2** (``_DEFAULT_HTTP_CLIENT_BACKEND``
+  in ``google/genai/_api_client.py``), not httpx, so ``HTTPX2ClientInstrumentor`` is the one
+  that sees Gemini calls; ``HTTPXClientInstrumentor`` covers ``GOOGLE_GENAI_HTTP_CLIENT=httpx``.
+  Neither records headers (the ``x-goog-api-key``) or bodies (the prompt). The NBA stats client
+  (nba_api) uses requests, covered by ``RequestsInstrumentor``;
+* batch commands: :func:`command_span` gives each CLI command one root span.
+
+Logs join traces through :func:`add_trace_ids`, a structlog processor that adds ``trace_id``
+and ``span_id`` to every line written while a span is current.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import threading
+from collections.abc import Iterator, MutableMapping
+from contextlib import contextmanager
+from typing import Any
+
+import structlog
+from opentelemetry import trace
+
+log = structlog.get_logger(__name__)
+
+DEFAULT_SERVICE_NAME = "sports-analytics"
+ENDPOINT_VARS = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
+# Commands that do not get a root span: ``serve`` becomes the gunicorn master (os.execv).
+UNTRACED_COMMANDS = frozenset({"serve"})
+FLUSH_TIMEOUT_S = 5.0
+# The per-request send/receive spans of the ASGI instrumentation add cost and no insight.
+EXCLUDED_ASGI_SPANS: list[Any] = ["receive", "send"]
+
+_provider: Any = None  # the SDK TracerProvider once set up in this process, else None
+_provider_pid = 0
+_lock = threading.Lock()
+
+
+def enabled(environ: MutableMapping[str, str] | None = None) -> bool:
+    """True when an OTLP endpoint is set and the SDK is not disabled."""
+    env = os.environ if environ is None else environ
+    if env.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        return False
+    return any(env.get(name, "").strip() for name in ENDPOINT_VARS)
+
+
+def active() -> bool:
+    """True when this process has a tracer provider exporting spans."""
+    return _provider is not None and _provider_pid == os.getpid()
+
+
+def setup() -> Any:
+    """Start tracing in this process if it is enabled; idempotent. Returns the provider or None."""
+    global _provider, _provider_pid
+    if not enabled():
+        return None
+    with _lock:
+        if active():
+            return _provider
+        provider = _make_provider()
+        trace.set_tracer_provider(provider)
+        _instrument_libraries(provider)
+        _provider, _provider_pid = provider, os.getpid()
+    atexit.register(shutdown)
+    log.info("tracing enabled", exporter="otlp/http+protobuf",
+             service_name=provider.resource.attributes.get("service.name"))
+    return provider
+
+
+def _make_provider() -> Any:
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.sdk.resources import SERVICE_NAME, Resource
+    from opentelemetry.sdk.trace import TracerProvider
+    from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+    resource = Resource.create({"process.pid": os.getpid()})
+    if str(resource.attributes.get(SERVICE_NAME, "")).startswith("unknown_service"):
+        resource = resource.merge(Resource({SERVICE_NAME: DEFAULT_SERVICE_NAME}))
+    # Sampler: from OTEL_TRACES_SAMPLER(_ARG) when no sampler is passed.
+    provider = TracerProvider(resource=resource, shutdown_on_exit=False)
+    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    return provider
+
+
+def _instrument_libraries(provider: Any) -> None:
+    from opentelemetry.instrumentation.httpx import (
+        HTTPX2ClientInstrumentor,
+        HTTPXClientInstrumentor,
+    )
+    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+    from opentelemetry.instrumentation.requests import RequestsInstrumentor
+
+    for instrumentor in (PsycopgInstrumentor(), HTTPX2ClientInstrumentor(),
+                         HTTPXClientInstrumentor(), RequestsInstrumentor()):
+        if not instrumentor.is_instrumented_by_opentelemetry:
+            instrumentor.instrument(tracer_provider=provider)
+
+
+def instrument_app(app: Any) -> None:
+    """Server spans for a FastAPI app when tracing is enabled (the provider may come later)."""
+    if not enabled():
+        return
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+
+    FastAPIInstrumentor.instrument_app(app, exclude_spans=EXCLUDED_ASGI_SPANS)
+
+
+def shutdown(timeout_s: float = FLUSH_TIMEOUT_S) -> bool:
+    """Flush and stop the exporter, waiting at most ``timeout_s``. True when it finished in time.
+
+    ``TracerProvider.shutdown`` exports what is queued, but its own waits (exporter retries,
+    thread join) can outlast a graceful timeout, so it runs in a daemon thread that is given up
+    on after the bound; spans still unsent then are lost rather than the shutdown stalled.
+    """
+    global _provider
+    with _lock:
+        if not active():
+            return True
+        provider, _provider = _provider, None
+    worker = threading.Thread(target=provider.shutdown, name="otel-shutdown", daemon=True)
+    worker.start()
+    worker.join(max(0.0, timeout_s))
+    if worker.is_alive():
+        log.warning("trace export did not finish before shutdown", timeout_s=timeout_s)
+        return False
+    return True
+
+
+def flush_timeout(graceful_timeout_s: float) -> float:
+    """The share of the graceful timeout the exporter gets to flush on the way out."""
+    return max(0.5, min(FLUSH_TIMEOUT_S, graceful_timeout_s / 3))
+
+
+@contextmanager
+def command_span(command: str) -> Iterator[None]:
+    """One root span around a CLI command when tracing is enabled; a no-op otherwise."""
+    if command in UNTRACED_COMMANDS or setup() is None:
+        yield
+        return
+    tracer = trace.get_tracer("sports_analytics.cli")
+    try:
+        with tracer.start_as_current_span(
+            f"sports-analytics {command}", context=trace.set_span_in_context(trace.INVALID_SPAN),
+            kind=trace.SpanKind.INTERNAL, attributes={"sports_analytics.command": command},
+        ):
+            yield
+    finally:
+        shutdown()
+
+
+def add_trace_ids(logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
+                  ) -> MutableMapping[str, Any]:
+    """structlog processor: ``trace_id``/``span_id`` (hex) of the current span, if any."""
+    if _provider is None:
+        return event_dict
+    ctx = trace.get_current_span().get_span_context()
+    if ctx.is_valid:
+        event_dict["trace_id"] = format(ctx.trace_id, "032x")
+        event_dict["span_id"] = format(ctx.span_id, "016x")
+    return event_dict

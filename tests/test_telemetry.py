@@ -1,0 +1,282 @@
+"""OpenTelemetry traces end to end: the real ``serve`` (2 workers) exporting to a local receiver.
+
+The receiver (tests/helpers/otlp_receiver.py) decodes the OTLP/HTTP protobuf the SDK sends, so
+these tests see exactly what a collector would: span names, ids, parent links, attributes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.helpers.fake_gemini import FakeGemini
+from tests.helpers.otlp_receiver import OtlpReceiver, Span
+from tests.helpers.pgharness import free_port
+
+pytestmark = pytest.mark.slow
+
+DB_SECRET = "tr4ce-Db-Pw-9931"  # trust auth ignores it; it must appear in no span and no log
+GEMINI_KEY = "AIzaTraceKey-0123456789abcdefghijklmn"
+BIN = Path(sys.executable).with_name("sports-analytics")
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+PARENT_ID = "00f067aa0ba902b7"
+GAME_ID = 421  # appears in the URL; must not appear in any statement
+
+
+def _with_password(url: str, password: str) -> str:
+    scheme, rest = url.split("://", 1)
+    userinfo, hostpart = rest.split("@", 1)
+    return f"{scheme}://{userinfo.split(':', 1)[0]}:{password}@{hostpart}"
+
+
+def _base_env(db_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PROMETHEUS_", "GUNICORN_", "DATABASE_", "POSTGRES_", "OTEL_",
+                                "GEMINI_"))}
+    env.update({"DATABASE_URL": _with_password(db_url, DB_SECRET), "APP_ENV": "production",
+                "OTEL_BSP_SCHEDULE_DELAY": "200"})
+    env.update(extra)
+    return env
+
+
+class Serve:
+    """``sports-analytics serve`` with 2 workers on loopback, its output in a file."""
+
+    def __init__(self, env: dict[str, str], tmp_path: Path) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        env = {**env, "WEB_CONCURRENCY": "2", "GRACEFUL_TIMEOUT": "10",
+               "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{self.port}"}
+        self.log_path = tmp_path / f"serve-{self.port}.log"
+        self._log = self.log_path.open("wb")
+        self.proc = subprocess.Popen([str(BIN), "serve"], env=env, stdout=self._log,
+                                     stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, self.log_text()
+            try:
+                if httpx.get(self.base_url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise AssertionError("serve did not become healthy:\n" + self.log_text())
+
+    def log_text(self) -> str:
+        if not self._log.closed:
+            self._log.flush()
+        return self.log_path.read_text(errors="replace")
+
+    def log_lines(self) -> list[dict]:
+        return [json.loads(raw) for raw in self.log_text().splitlines() if raw.strip()]
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(30)
+        finally:
+            self._log.close()
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+        self._log.close()
+
+
+@pytest.fixture
+def receiver() -> Iterator[OtlpReceiver]:
+    r = OtlpReceiver().start()
+    yield r
+    r.stop()
+
+
+@pytest.fixture
+def fake_gemini() -> Iterator[FakeGemini]:
+    server = FakeGemini(GEMINI_KEY).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def serve_factory(tmp_path: Path) -> Iterator:
+    started: list[Serve] = []
+
+    def start(env: dict[str, str]) -> Serve:
+        served = Serve(env, tmp_path)
+        started.append(served)
+        return served
+
+    yield start
+    for served in started:
+        served.kill()
+
+
+def _traceparent(span_id: str = PARENT_ID, trace_id: str = TRACE_ID) -> dict[str, str]:
+    return {"traceparent": f"00-{trace_id}-{span_id}-01"}
+
+
+def _statement(span: Span) -> str:
+    return str(span.attributes.get("db.statement") or span.attributes.get("db.query.text") or "")
+
+
+def _children(spans: list[Span], parent: Span) -> list[Span]:
+    return [s for s in spans if s.parent_span_id == parent.span_id]
+
+
+def _one(spans: list[Span], name: str, trace_id: str) -> Span:
+    found = [s for s in spans if s.name == name and s.trace_id == trace_id]
+    assert len(found) == 1, (name, [(s.name, s.trace_id) for s in spans])
+    return found[0]
+
+
+def test_serve_exports_route_spans_with_db_children(serve_factory, receiver, fake_gemini,
+                                                      shared_seeded_db_url):
+    env = _base_env(shared_seeded_db_url, OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
+                    OTEL_SERVICE_NAME="sa-trace-test", OTEL_RESOURCE_ATTRIBUTES="deployment.env=ci",
+                    GEMINI_API_KEY=GEMINI_KEY, GEMINI_BASE_URL=fake_gemini.base_url)
+    served = serve_factory(env)
+    trace_box, trace_insight, trace_nope = TRACE_ID, "1" * 32, "2" * 32
+    r = httpx.get(f"{served.base_url}/api/v1/games/{GAME_ID}", headers=_traceparent())
+    assert r.status_code == 200
+    r = httpx.get(f"{served.base_url}/api/v1/games/{GAME_ID}/insight",
+                  headers=_traceparent(trace_id=trace_insight), timeout=30)
+    assert r.status_code == 200 and fake_gemini.requests, r.text
+    assert httpx.get(f"{served.base_url}/no/such/path/{GAME_ID}",
+                     headers=_traceparent(trace_id=trace_nope)).status_code == 404
+    for _ in range(20):  # spread over both workers
+        httpx.get(served.base_url + "/healthz")
+    assert served.stop() == 0
+    spans = receiver.wait_for(lambda s: any(x.trace_id == trace_nope for x in s))
+
+    # The server span: named by the route template, child of the incoming traceparent.
+    box = _one(spans, "GET /api/v1/games/{game_id}", trace_box)
+    assert box.kind == "SPAN_KIND_SERVER" and box.parent_span_id == PARENT_ID
+    assert box.attributes.get("http.route") == "/api/v1/games/{game_id}"
+    # Its database child comes from the read pool (psycopg AsyncConnection), placeholders only.
+    db = [s for s in _children(spans, box) if s.kind == "SPAN_KIND_CLIENT"]
+    assert db and all(s.attributes.get("db.system") == "postgresql" for s in db), db
+    assert "%(game_id)s" in _statement(db[0]) and str(GAME_ID) not in _statement(db[0])
+    assert not [s for s in spans if s.trace_id == trace_box and s.name in ("http send",
+                                                                         "http receive")]
+
+    # Insight: SQLAlchemy's psycopg statements and the Gemini call, both under the server span.
+    insight = _one(spans, "GET /api/v1/games/{game_id}/insight", trace_insight)
+    below = [s for s in spans if s.trace_id == trace_insight and s is not insight]
+    assert any(s.attributes.get("db.system") == "postgresql" for s in below), below
+    assert all(s.parent_span_id for s in below)
+    gemini = [s for s in below if s.scope.startswith("opentelemetry.instrumentation.httpx")]
+    assert len(gemini) == 1 and gemini[0].kind == "SPAN_KIND_CLIENT", [b.name for b in below]
+    assert gemini[0].parent_span_id == insight.span_id
+    assert fake_gemini.base_url.split("//")[1] in repr(gemini[0].attributes)
+
+    # An unmatched path does not become a span name of its own.
+    nope = [s for s in spans if s.trace_id == trace_nope and s.kind == "SPAN_KIND_SERVER"]
+    assert [s.name for s in nope] == ["GET"]
+
+    # No parameter value, no password, no key, no prompt anywhere.
+    for s in spans:
+        assert DB_SECRET not in s.text and GEMINI_KEY not in s.text, s
+        assert "Game facts" not in s.text and "basketball analyst" not in s.text, s
+        if s.attributes.get("db.system"):
+            assert str(GAME_ID) not in _statement(s), _statement(s)
+    # The exporter's own requests are not traced, and the resource comes from OTEL_* alone.
+    assert not [s for s in spans if "/v1/traces" in repr(s.attributes)]
+    assert box.resource["service.name"] == "sa-trace-test"
+    assert box.resource["deployment.env"] == "ci"
+    assert receiver.content_types == {"application/x-protobuf"}
+    # Spans come from the workers only: the master (the serve pid, kept by execv) exports none.
+    pids = {s.resource["process.pid"] for s in spans}
+    assert pids and served.proc.pid not in pids, pids
+
+    # Log lines written inside the requests carry the same ids.
+    lines = served.log_lines()
+    access = {line["route"]: line for line in lines if line.get("event") == "request"
+              and line.get("trace_id") in (trace_box, trace_insight)}
+    assert access["/api/v1/games/{game_id}"]["span_id"] == box.span_id
+    assert access["/api/v1/games/{game_id}/insight"]["trace_id"] == trace_insight
+    assert DB_SECRET not in served.log_text() and GEMINI_KEY not in served.log_text()
+    assert any(line.get("event") == "tracing enabled" for line in lines)
+
+
+def test_tracing_off_sends_nothing_and_logs_no_ids(serve_factory, receiver, migrated_db_url):
+    env = _base_env(migrated_db_url, OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
+                    OTEL_SDK_DISABLED="true")
+    served = serve_factory(env)
+    for _ in range(5):
+        assert httpx.get(served.base_url + "/readyz", headers=_traceparent()).status_code == 200
+    assert served.stop() == 0
+    time.sleep(0.5)
+    assert receiver.requests == 0
+    lines = served.log_lines()
+    assert lines and not [line for line in lines if "trace_id" in line]
+    assert not any(line.get("event") == "tracing enabled" for line in lines)
+
+
+THREADS_PROBE = """
+import threading
+from fastapi.testclient import TestClient
+from opentelemetry import trace
+from sports_analytics import telemetry
+from sports_analytics.app import create_app
+with TestClient(create_app()) as client:
+    assert client.get("/readyz").status_code == 200
+    names = sorted(t.name for t in threading.enumerate())
+    print(repr((names, type(trace.get_tracer_provider()).__name__, telemetry.active())))
+"""
+
+
+@pytest.mark.parametrize(("otel", "exporting"), [
+    ({}, False),
+    ({"OTEL_EXPORTER_OTLP_ENDPOINT": "RECEIVER", "OTEL_SDK_DISABLED": "true"}, False),
+    ({"OTEL_EXPORTER_OTLP_ENDPOINT": "RECEIVER"}, True),
+    ({"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "RECEIVER/v1/traces"}, True),
+], ids=["no-endpoint", "sdk-disabled", "endpoint", "traces-endpoint"])
+def test_exporter_thread_only_when_tracing_is_on(receiver, migrated_db_url, otel, exporting):
+    otel = {k: v.replace("RECEIVER", receiver.endpoint) for k, v in otel.items()}
+    out = subprocess.run([sys.executable, "-c", THREADS_PROBE], capture_output=True, text=True,
+                         env=_base_env(migrated_db_url, **otel), timeout=60)
+    assert out.returncode == 0, out.stderr
+    names, provider, active = eval(out.stdout.strip().splitlines()[-1])  # noqa: S307 (our repr)
+    batch_threads = [n for n in names if n.startswith("OtelBatch")]
+    assert active is exporting
+    assert bool(batch_threads) is exporting, names
+    assert (provider == "TracerProvider") is exporting, provider
+
+
+def test_batch_command_emits_one_root_span(receiver, migrated_db_url):
+    env = _base_env(migrated_db_url, OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint)
+    out = subprocess.run([str(BIN), "migrate"], capture_output=True, text=True, env=env,
+                         timeout=60)
+    assert out.returncode == 0, out.stderr
+    spans = receiver.wait_for(lambda s: any(x.name == "sports-analytics migrate" for x in s))
+    roots = [s for s in spans if not s.parent_span_id]
+    assert [s.name for s in roots] == ["sports-analytics migrate"], [s.name for s in spans]
+    root = roots[0]
+    assert root.attributes["sports_analytics.command"] == "migrate"
+    assert root.resource["service.name"] == "sports-analytics"
+    db = [s for s in spans if s.trace_id == root.trace_id and s.attributes.get("db.system")]
+    assert db, [s.name for s in spans]
+    assert all(DB_SECRET not in s.text for s in spans)
+    ids = [json.loads(line).get("trace_id") for line in out.stderr.splitlines() if line.strip()]
+    assert root.trace_id in ids, out.stderr
+
+
+def test_failing_batch_command_marks_its_span(receiver, migrated_db_url, tmp_path):
+    env = _base_env(migrated_db_url, OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint)
+    missing = tmp_path / "missing.csv"
+    out = subprocess.run([str(BIN), "ingest", str(missing)], capture_output=True, text=True,
+                         env=env, timeout=60)
+    assert out.returncode != 0
+    spans = receiver.wait_for(lambda s: any(x.name == "sports-analytics ingest" for x in s))
+    root = _one(spans, "sports-analytics ingest", spans[0].trace_id if spans else "")
+    assert root.status_code == 2 and not root.parent_span_id  # STATUS_CODE_ERROR
