@@ -29,6 +29,29 @@ KEY_RE = re.compile(r"^(?P<indent> *)(?P<key>[A-Za-z0-9_.\-]+):(?:\s|$)")
 DOC_RE = re.compile(r"^ *# -- (?P<text>.*)$")
 
 
+HEADER = ["| Key | Type | Default | Description |", "|-----|------|---------|-------------|"]
+# The table's sections, by top-level key; a key listed nowhere lands in OTHER.
+SECTIONS: list[tuple[str, set[str]]] = [
+    ("Common parameters", {"nameOverride", "fullnameOverride", "commonLabels"}),
+    ("Image", {"image", "imagePullSecrets"}),
+    ("Application settings", {"config", "gemini", "otel"}),
+    ("Database", {"database"}),
+    ("Secrets", {"secrets", "externalSecret", "secretProviderClass"}),
+    ("Pods", {"replicaCount", "revisionHistoryLimit", "updateStrategy", "containerPort",
+              "shutdown", "probes", "resources", "tmpVolume", "podSecurityContext",
+              "containerSecurityContext", "serviceAccount", "podAnnotations", "podLabels",
+              "nodeSelector", "tolerations", "affinity", "topologySpreadConstraints",
+              "defaultTopologySpread", "priorityClassName", "extraEnv", "extraEnvFrom",
+              "extraVolumes", "extraVolumeMounts", "initContainers", "sidecars"}),
+    ("Traffic", {"service", "ingress", "httpRoute"}),
+    ("Scaling and availability", {"autoscaling", "podDisruptionBudget"}),
+    ("Network policies", {"networkPolicy"}),
+    ("Metrics and alerts", {"metrics"}),
+    ("Migrations, refresh and tests", {"migrations", "refresh", "tests"}),
+]
+OTHER = "Other parameters"
+
+
 class ValuesDocError(ValueError):
     pass
 
@@ -113,14 +136,24 @@ def table(values_path: Path | None = None) -> str:
     ]
     if uncovered:
         raise ValuesDocError("undocumented values: " + ", ".join(uncovered))
-    lines = ["| Key | Type | Default | Description |", "|-----|------|---------|-------------|"]
+    grouped: dict[str, list[str]] = {title: [] for title, _ in SECTIONS}
+    grouped[OTHER] = []
     for path, description in rows:
         value = _lookup(values, path)
         default = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-        lines.append(
+        grouped[_section(path)].append(
             f"| `{path}` | {_type(value)} | `{_cell(default)}` | {_cell(description)} |"
         )
-    return "\n".join(lines) + "\n"
+    blocks = [
+        "\n".join([f"### {title}", "", *HEADER, *found])
+        for title, found in grouped.items() if found
+    ]
+    return "\n\n".join(blocks) + "\n"
+
+
+def _section(path: str) -> str:
+    top = path.split(".", 1)[0]
+    return next((title for title, keys in SECTIONS if top in keys), OTHER)
 
 
 def readme_with_table(readme: str, generated: str) -> str:

@@ -1,5 +1,5 @@
-"""The examples in README.md's "Deploying to Kubernetes" section work: ESO stores validate against ESO's CRD schemas, and
-every `# file: values-*.yaml` block renders through the chart and validates."""
+"""The examples in the chart README work: ESO stores validate against ESO's CRD schemas, and every
+`# file: values-*.yaml` block renders through the chart and validates."""
 
 from __future__ import annotations
 
@@ -14,15 +14,15 @@ import pytest
 import yaml
 
 from tests.helpers.chartlib import (
+    CHART_DIR,
     CRD_SCHEMAS,
     NAMESPACE,
-    REPO,
     crd_schema_dir,
     renderer,
     validate_crd_object,
 )
 
-DOC = REPO / "README.md"
+DOC = CHART_DIR / "README.md"
 BLOCKS = [yaml.safe_load(b) for b in re.findall(r"```yaml\n(.*?)```", DOC.read_text(), re.S)]
 STORE_SCHEMAS = {
     "SecretStore": "external-secrets.io/secretstore_v1.json",
@@ -62,10 +62,30 @@ def test_docs_values_render_and_validate(name: str, crd_schema_dir: Path) -> Non
 
 def test_docs_cover_the_required_topics() -> None:
     text = DOC.read_text()
-    assert set(value_blocks()) >= {"values-production.yaml", "values-eso.yaml"}
+    assert set(value_blocks()) >= {"values-production.yaml", "values-eso.yaml", "values-observability.yaml"}
     for phrase in ("existingSecret", "helm install", "--wait --atomic", "expand/contract",
-                   "Rollbacks never downgrade the schema", "charts/sports-analytics/README.md#parameters"):
+                   "Rollbacks never downgrade the schema", "GRANT analyst TO", "image.repository",
+                   "helm repo add external-secrets", "v0.16.0", "aws secretsmanager create-secret",
+                   "gcloud secrets create", "vault kv put", "helm uninstall"):
         assert phrase in text, phrase
+
+
+def test_headings_follow_the_bitnami_order() -> None:
+    headings = re.findall(r"^## (.+)$", DOC.read_text(), re.M)
+    wanted = ["TL;DR", "Prerequisites", "Installing the chart", "An external database",
+              "A secret manager", "Parameters", "Upgrading", "Uninstalling"]
+    assert [h for h in headings if h in wanted] == wanted
+
+
+def test_connection_budget_matches_the_pools() -> None:
+    """The documented per-pod maximum is webConcurrency x (2 x poolSize + maxOverflow)."""
+    values = yaml.safe_load((CHART_DIR / "values.yaml").read_text())
+    db = values["database"]
+    per_pod = values["config"]["webConcurrency"] * (2 * db["poolSize"] + db["maxOverflow"])
+    text = DOC.read_text()
+    assert "(2 x `database.poolSize` +\n  `database.maxOverflow`)" in text
+    assert f"= **{per_pod}** with the defaults" in text
+    assert f"x {per_pod} = {values['autoscaling']['maxReplicas'] * per_pod}" in text
 
 
 __all__ = ["crd_schema_dir"]  # the fixture, imported from chartlib

@@ -20,7 +20,7 @@ spec.loader.exec_module(values_table)
 def test_readme_table_matches_values_yaml() -> None:
     readme = (CHART_DIR / "README.md").read_text()
     assert readme == values_table.readme_with_table(readme, values_table.table()), (
-        "charts/sports-analytics/README.md is out of date: run python scripts/chart_values_table.py"
+        "charts/sports-analytics/README.md is out of date: run make chart-docs"
     )
     assert values_table.main(["--check"]) == 0
 
