@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     db_pool_timeout_seconds: float = Field(5.0, gt=0, le=120)
     db_connect_timeout_seconds: int = Field(3, ge=1, le=60)
     db_statement_timeout_ms: int = Field(5000, ge=100, le=600_000)
+    # Batch commands (features, predict, ingest, seed-demo, sync, refresh): their own deadline.
+    job_statement_timeout_ms: int = Field(1_800_000, ge=1000, le=86_400_000)
     db_wait_seconds: float = Field(60.0, ge=0, le=3600)
 
     # HTTP server.
