@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Render the Helm chart into the plain kustomize base in k8s/base (one file per kind), and
-the optional kustomize components in k8s/components (NetworkPolicy, monitoring).
+"""Render the Helm chart into the plain kustomize base in k8s/base (one file per kind, default
+NetworkPolicies included), and the optional kustomize components in k8s/components (monitoring).
+k8s/components/otel is written by hand: it patches the base instead of adding objects.
 
     python scripts/render_k8s_base.py            # rewrite k8s/base and k8s/components
     python scripts/render_k8s_base.py --check    # exit 1 when they drift from the chart
@@ -93,7 +94,12 @@ def _for_kustomize(obj: dict[str, Any]) -> dict[str, Any]:
             labels["app.kubernetes.io/managed-by"] = "kustomize"
 
     relabel(obj["metadata"].get("labels"))
-    template = obj.get("spec", {}).get("template")
+    spec = obj.get("spec", {})
+    job_template = spec.get("jobTemplate")  # a CronJob: the Job's labels and its pods'
+    if isinstance(job_template, dict):
+        relabel(job_template.get("metadata", {}).get("labels"))
+        spec = job_template.get("spec", {})
+    template = spec.get("template")
     if isinstance(template, dict):
         relabel(template.get("metadata", {}).get("labels"))
     return obj
@@ -125,26 +131,44 @@ def base_files() -> dict[str, str]:
 COMPONENTS_DIR = REPO / "k8s" / "components"
 COMPONENT_NAMESPACE = "sports-analytics"
 COMPONENTS: dict[str, tuple[dict[str, Any], set[str]]] = {
-    "networkpolicy": ({"networkPolicy": {"enabled": True}}, {"NetworkPolicy"}),
     "monitoring": (
         {"metrics": {"serviceMonitor": {"enabled": True}, "prometheusRule": {"enabled": True},
                      "grafanaDashboard": {"enabled": True}}},
         {"ServiceMonitor", "PrometheusRule", "ConfigMap/grafana_dashboard"},
     ),
+    # The nightly refresh CronJob and its NetworkPolicy ("Kind@component": objects labelled
+    # app.kubernetes.io/component=component). Its alerts join the monitoring component's
+    # PrometheusRule through a patch, so list this component after that one.
+    "refresh": (
+        {"refresh": {"enabled": True}, "metrics": {"prometheusRule": {"enabled": True}}},
+        {"CronJob", "NetworkPolicy@refresh"},
+    ),
 }
+# Components whose alerts are appended to the monitoring component's PrometheusRule: the rule
+# groups whose names end with the suffix (a patch that matches nothing without that component).
+COMPONENT_RULE_GROUPS = {"refresh": ".refresh"}
 
 
 def _wanted(obj: dict[str, Any], kinds: set[str]) -> bool:
     if obj["kind"] == "ConfigMap":
         return "ConfigMap/grafana_dashboard" in kinds and "grafana_dashboard" in (
             obj["metadata"].get("labels") or {})
-    return obj["kind"] in kinds
+    component = (obj["metadata"].get("labels") or {}).get("app.kubernetes.io/component")
+    return obj["kind"] in kinds or f"{obj['kind']}@{component}" in kinds
+
+
+def _rule_group_patch(objects: list[dict[str, Any]], suffix: str) -> tuple[str, list[dict[str, Any]]]:
+    """(PrometheusRule name, JSON patch appending its rule groups named *suffix)."""
+    rule = next(o for o in objects if o["kind"] == "PrometheusRule")
+    groups = [g for g in rule["spec"]["groups"] if g["name"].endswith(suffix)]
+    assert groups, f"no rule group named *{suffix}"
+    return rule["metadata"]["name"], [{"op": "add", "path": "/spec/groups/-", "value": g} for g in groups]
 
 
 def component_files(name: str) -> dict[str, str]:
     values, kinds = COMPONENTS[name]
-    objects = [_for_kustomize(o) for o in render(values, namespace=COMPONENT_NAMESPACE,
-                                                   include_hooks=False) if _wanted(o, kinds)]
+    everything = render(values, namespace=COMPONENT_NAMESPACE, include_hooks=False)
+    objects = [_for_kustomize(o) for o in everything if _wanted(o, kinds)]
     by_kind: dict[str, list[dict[str, Any]]] = {}
     for obj in objects:
         by_kind.setdefault(obj["kind"], []).append(obj)
@@ -159,6 +183,11 @@ def component_files(name: str) -> dict[str, str]:
         "kind": "Component",
         "resources": sorted(files),
     }
+    if name in COMPONENT_RULE_GROUPS:
+        rule_name, ops = _rule_group_patch(everything, COMPONENT_RULE_GROUPS[name])
+        files["prometheusrule-patch.yaml"] = _dump([ops], header)  # type: ignore[list-item]
+        component["patches"] = [{"path": "prometheusrule-patch.yaml",
+                                 "target": {"kind": "PrometheusRule", "name": rule_name}}]
     files["kustomization.yaml"] = header + yaml.safe_dump(component, sort_keys=False)
     return files
 

