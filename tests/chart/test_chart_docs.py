@@ -89,3 +89,33 @@ def test_connection_budget_matches_the_pools() -> None:
 
 
 __all__ = ["crd_schema_dir"]  # the fixture, imported from chartlib
+
+
+PLACEHOLDERS = {"<owner>": "example", "<digest from CI>": "0" * 64}
+
+
+def tldr_values() -> dict[str, Any]:
+    """The `--set` flags of the TL;DR install command, as a values tree."""
+    section = DOC.read_text().split("## TL;DR", 1)[1].split("\n## ", 1)[0]
+    command = re.search(r"```bash\n(.*?)```", section, re.S)
+    assert command, "the TL;DR has no bash block"
+    text = command.group(1)
+    for placeholder, sample in PLACEHOLDERS.items():
+        text = text.replace(placeholder, sample)
+    values: dict[str, Any] = {}
+    for key, value in re.findall(r"--set ([\w.]+)=(\S+)", text):
+        *parents, leaf = key.split(".")
+        node = values
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return values
+
+
+def test_tldr_install_sets_the_image_and_renders() -> None:
+    values = tldr_values()
+    assert values["image"]["repository"], "a fork or manual install must set image.repository"
+    objects = renderer.render(values, release="sports-analytics", namespace=NAMESPACE)
+    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    image = deployment["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert image == f"{values['image']['repository']}@{values['image']['digest']}"
