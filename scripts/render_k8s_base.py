@@ -157,12 +157,15 @@ def _wanted(obj: dict[str, Any], kinds: set[str]) -> bool:
     return obj["kind"] in kinds or f"{obj['kind']}@{component}" in kinds
 
 
-def _rule_group_patch(objects: list[dict[str, Any]], suffix: str) -> tuple[str, list[dict[str, Any]]]:
+def _rule_group_patch(
+    objects: list[dict[str, Any]], suffix: str
+) -> tuple[str, list[dict[str, Any]]]:
     """(PrometheusRule name, JSON patch appending its rule groups named *suffix)."""
     rule = next(o for o in objects if o["kind"] == "PrometheusRule")
     groups = [g for g in rule["spec"]["groups"] if g["name"].endswith(suffix)]
     assert groups, f"no rule group named *{suffix}"
-    return rule["metadata"]["name"], [{"op": "add", "path": "/spec/groups/-", "value": g} for g in groups]
+    ops = [{"op": "add", "path": "/spec/groups/-", "value": g} for g in groups]
+    return rule["metadata"]["name"], ops
 
 
 def component_files(name: str) -> dict[str, str]:
