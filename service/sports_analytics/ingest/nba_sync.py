@@ -1,0 +1,133 @@
+"""``sports-analytics sync``: one season from the NBA stats API, validated, then written.
+
+1. Fetch the team and player game logs and the season schedule (:mod:`nba_stats`).
+2. Validate and join them (:mod:`nba_map`, :mod:`nba_assemble`); nothing is written yet.
+3. Write in one transaction, only rows that differ (:mod:`nba_write`), then recompute the
+   features and predictions the changed games affect (:mod:`affected`), in the same
+   transaction unless ``analytics=False``.
+
+A second run against the same upstream data changes nothing: no row, no timestamp, no data
+version. Any failure, upstream or in the database, leaves every table as it was.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import structlog
+from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import IntegrityError
+
+from sports_analytics.config import Settings
+from sports_analytics.db.errors import db_error_reason
+from sports_analytics.db.writes import (
+    bump_data_version,
+    bump_data_version_after_commit,
+    job_engine,
+)
+from sports_analytics.exceptions import BadData
+from sports_analytics.ingest.nba_assemble import assemble
+from sports_analytics.ingest.nba_map import SEASON_TYPES, SyncData
+from sports_analytics.ingest.nba_stats import NbaStatsClient, fetch_game_log, fetch_schedule
+from sports_analytics.ingest.nba_write import write_season
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass
+class SyncSummary:
+    season: int
+    season_type: str
+    games_inserted: int = 0
+    games_updated: int = 0
+    games_unchanged: int = 0
+    final_games: int = 0
+    scheduled_games: int = 0
+    player_lines: int = 0
+    player_lines_written: int = 0
+    players_written: int = 0
+    analytics: dict[str, int] = field(default_factory=dict)
+    data_version: int | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.data_version is not None
+
+    def counts(self) -> dict[str, Any]:
+        out = asdict(self)
+        out.pop("data_version")
+        return out
+
+
+def fetch_season(settings: Settings, season: int, season_type: str = "regular") -> SyncData:
+    """Download and validate one season; raises UpstreamError / UpstreamDataError."""
+    api_type, wanted = SEASON_TYPES[season_type]
+    with NbaStatsClient(settings) as client:
+        t_log = fetch_game_log(client, season, api_type, "T")
+        p_log = fetch_game_log(client, season, api_type, "P")
+        schedule = fetch_schedule(client, season)
+    return assemble(season, wanted, t_log, p_log, schedule)
+
+
+def _reject(exc: Any) -> BadData | None:
+    if isinstance(exc, IntegrityError):
+        return BadData(f"sync: the database rejected the data: {db_error_reason(exc)}")
+    return None
+
+
+def write_synced(conn: Connection, data: SyncData, summary: SyncSummary, *, full: bool,
+                 analytics: bool) -> bool:
+    """Write ``data`` on ``conn`` (in its transaction); True when anything changed."""
+    result = write_season(conn, data)
+    ids = set(result.changed_game_ids)
+    summary.games_inserted, summary.games_updated = result.games_inserted, result.games_updated
+    summary.games_unchanged = len(data.games) - result.games_inserted - result.games_updated
+    summary.player_lines_written, summary.players_written = (result.player_lines_written,
+                                                             result.players_written)
+    if full:
+        ids |= set(conn.execute(text("SELECT id FROM games WHERE season = :s"),
+                                {"s": data.season}).scalars())
+    changed = bool(ids or result.moved or result.players_written)
+    if analytics and (ids or result.moved):
+        from sports_analytics.ingest.affected import recompute_affected
+
+        summary.analytics = recompute_affected(conn, ids, result.moved)
+    if changed:
+        bump_data_version(conn)
+    return changed
+
+
+def sync_season(settings: Settings, season: int, season_type: str = "regular", *,
+                full: bool = False, analytics: bool = True,
+                engine: Engine | None = None) -> SyncSummary:
+    started = time.monotonic()
+    data = fetch_season(settings, season, season_type)
+    summary = SyncSummary(season, season_type, final_games=len(data.finals),
+                          scheduled_games=len(data.games) - len(data.finals),
+                          player_lines=sum(len(g.players) for g in data.finals))
+    if engine is not None:
+        _write(engine, data, summary, full=full, analytics=analytics)
+    else:
+        with job_engine(settings, application_name="sports-analytics-sync", failure="sync failed",
+                        map_error=_reject) as own:
+            _write(own, data, summary, full=full, analytics=analytics)
+    log.info("sync complete", season=season, season_type=season_type,
+             games_inserted=summary.games_inserted, games_updated=summary.games_updated,
+             games_unchanged=summary.games_unchanged, final_games=summary.final_games,
+             scheduled_games=summary.scheduled_games, player_lines=summary.player_lines,
+             player_lines_written=summary.player_lines_written,
+             data_version=summary.data_version, seconds=round(time.monotonic() - started, 3))
+    return summary
+
+
+def _write(engine: Engine, data: SyncData, summary: SyncSummary, *, full: bool,
+           analytics: bool) -> None:
+    with engine.begin() as conn:
+        conn.execute(text("SET LOCAL lock_timeout = '120s'"))  # wait out a concurrent writer
+        changed = write_synced(conn, data, summary, full=full, analytics=analytics)
+        if changed:
+            conn.execute(text("ANALYZE games, team_game_stats, player_game_stats"))
+    if changed:
+        summary.data_version = bump_data_version_after_commit(engine)

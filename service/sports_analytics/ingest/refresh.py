@@ -1,0 +1,133 @@
+"""``sports-analytics refresh``: the nightly job. Sync (or a CSV directory), features, predictions.
+
+* **One at a time.** The run holds the session advisory lock ``LockKey.REFRESH`` from start to
+  end. A second refresh started meanwhile exits 0 with "refresh already running" (or, with
+  ``wait=True``, waits for the first to finish and then runs).
+* **All or nothing.** The data and the analytics it affects are written in one transaction
+  (see :mod:`nba_sync`); a failure leaves every data table as it was.
+* **Recorded.** Each run that got the lock is a ``refresh_runs`` row: inserted as ``running``
+  and committed before any work, closed with ``success`` or ``failed``, its counts and the
+  data version it left. A run that found nothing new bumps no data version, so ETags stay valid.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import structlog
+from sqlalchemy import Connection, Engine, text
+
+from sports_analytics.config import Settings
+from sports_analytics.db.writes import LockKey, job_engine
+from sports_analytics.exceptions import SportsAnalyticsError
+
+log = structlog.get_logger(__name__)
+
+EASTERN = ZoneInfo("America/New_York")
+
+_START = """
+INSERT INTO refresh_runs (source, season) VALUES (:source, :season) RETURNING id
+"""
+_FINISH = """
+UPDATE refresh_runs SET finished_at = clock_timestamp(), outcome = :outcome,
+       counts = CAST(:counts AS jsonb), error = :error,
+       data_version = (SELECT last_value FROM data_version_seq)
+WHERE id = :id
+"""
+
+
+def current_season(today: dt.date | None = None) -> int:
+    """The season under way (or about to start) on ``today``, in US Eastern time."""
+    day = today or dt.datetime.now(EASTERN).date()
+    return day.year if day.month >= 7 else day.year - 1
+
+
+@contextmanager
+def refresh_lock(engine: Engine, *, wait: bool) -> Iterator[bool]:
+    """Hold ``LockKey.REFRESH`` on a dedicated connection; yields False if another run has it."""
+    with engine.connect() as conn:
+        if wait:
+            conn.execute(text("SET lock_timeout = 0"))
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": LockKey.REFRESH})
+            got = True
+        else:
+            got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"),
+                                    {"k": LockKey.REFRESH}).scalar())
+        conn.commit()  # the session lock outlives this transaction
+        try:
+            yield got
+        finally:
+            if got:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": LockKey.REFRESH})
+                conn.commit()
+
+
+def _record_start(engine: Engine, source: str, season: int | None) -> int:
+    with engine.begin() as conn:
+        return int(conn.execute(text(_START), {"source": source, "season": season}).scalar_one())
+
+
+def _record_finish(engine: Engine, run_id: int, outcome: str, counts: dict[str, Any],
+                   error: str | None) -> None:
+    with engine.begin() as conn:
+        conn.execute(text(_FINISH), {"id": run_id, "outcome": outcome, "error": error,
+                                     "counts": json.dumps(counts, default=str)})
+
+
+def _run(settings: Settings, engine: Engine, *, from_csv: Path | None, season: int,
+         season_type: str, full: bool) -> dict[str, Any]:
+    if from_csv is not None:
+        from sports_analytics.ingest.csv_catchup import import_directory
+
+        return import_directory(settings, from_csv, engine=engine)
+    from sports_analytics.ingest.nba_sync import sync_season
+
+    summary = sync_season(settings, season, season_type, full=full, engine=engine)
+    return summary.counts()
+
+
+def refresh(settings: Settings, *, from_csv: str | Path | None = None, season: int | None = None,
+            season_type: str = "regular", full: bool = False,
+            wait: bool = False) -> dict[str, Any]:
+    """One refresh run; returns its outcome and counts. Raises on failure (after recording)."""
+    started = time.monotonic()
+    source = "csv" if from_csv is not None else "nba_stats"
+    season = season if season is not None else (None if from_csv else current_season())
+    with job_engine(settings, application_name="sports-analytics-refresh",
+                    failure="refresh failed") as engine, refresh_lock(engine, wait=wait) as got:
+        if not got:
+            log.info("refresh already running", source=source, season=season)
+            return {"outcome": "skipped"}
+        run_id = _record_start(engine, source, season)
+        try:
+            counts = _run(settings, engine, from_csv=Path(from_csv) if from_csv else None,
+                          season=season or current_season(), season_type=season_type, full=full)
+        except SportsAnalyticsError as exc:
+            _record_finish(engine, run_id, "failed", {}, str(exc))
+            raise
+        except BaseException as exc:
+            _record_finish(engine, run_id, "failed", {}, f"internal error ({type(exc).__name__})")
+            raise
+        _record_finish(engine, run_id, "success", counts, None)
+        version = _data_version(engine)
+    seconds = round(time.monotonic() - started, 3)
+    log.info("refresh complete", run_id=run_id, source=source, season=season,
+             data_version=version, seconds=seconds)
+    return {"outcome": "success", "run_id": run_id, "counts": counts, "seconds": seconds,
+            "data_version": version}
+
+
+def _data_version(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return _last_version(conn)
+
+
+def _last_version(conn: Connection) -> int:
+    return int(conn.execute(text("SELECT last_value FROM data_version_seq")).scalar_one())
