@@ -9,12 +9,12 @@ from fastapi import FastAPI
 
 from sports_analytics import __version__, telemetry
 from sports_analytics.api import ROUTERS
+from sports_analytics.api.deps import State, close_state, open_state
 from sports_analytics.config import Settings, get_settings
-from sports_analytics.db.engine import make_engine, make_sessionmaker
-from sports_analytics.db.readiness import ReadinessChecker
+from sports_analytics.exception_handlers import add_exception_handlers
 from sports_analytics.logging import configure_logging
 from sports_analytics.metrics import instrument_pool
-from sports_analytics.middleware import install_error_handlers, install_middleware
+from sports_analytics.middleware import install_middleware
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -22,20 +22,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     configure_logging(settings)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[State]:
         telemetry.setup()  # no-op when tracing is off or the gunicorn worker already did it
-        engine = make_engine(settings)
-        app.state.engine = engine
-        app.state.sessionmaker = make_sessionmaker(engine)
-        uninstrument = instrument_pool(engine, settings)
-        app.state.readiness = ReadinessChecker(settings)
+        state = open_state(settings)
+        uninstrument = instrument_pool(state["engine"], settings)
         try:
-            yield
+            yield state  # every request sees it as request.state (api/deps.py)
         finally:
-            briefer = getattr(app.state, "gemini_briefer", None)
-            if briefer is not None:  # created lazily by the first /insight request
-                briefer.close()
-            engine.dispose()
+            await close_state(state)
             uninstrument()
             telemetry.shutdown(telemetry.flush_timeout(settings.graceful_timeout))
 
@@ -50,7 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_middleware(app, settings)
-    install_error_handlers(app)
+    add_exception_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
     telemetry.instrument_app(app)

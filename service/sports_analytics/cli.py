@@ -10,8 +10,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from sports_analytics.config import ConfigError, Settings, load_settings
-from sports_analytics.errors import UserFacingError
+from sports_analytics.config import Settings, load_settings
+from sports_analytics.exceptions import ConfigError, SportsAnalyticsError
 
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -31,8 +31,7 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
 def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
     from sports_analytics.ingest.demo import seed_demo
 
-    # False: games existed, nothing was loaded
-    if seed_demo(settings, force=args.force) and not args.no_analytics:
+    if seed_demo(settings, force=args.force):  # False: games existed, nothing was loaded
         from sports_analytics.analytics.features import compute_features_cli
         from sports_analytics.analytics.predictions import run_predictions_cli
 
@@ -42,9 +41,9 @@ def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _ingest(settings: Settings, args: argparse.Namespace) -> int:
-    from sports_analytics.ingest.csv_catchup import ingest_paths
+    from sports_analytics.ingest.csv_import import ingest_csv
 
-    ingest_paths(settings, args.path, analytics=not args.no_analytics)
+    ingest_csv(settings, args.path)
     return 0
 
 
@@ -81,15 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed-demo", help="load the synthetic demo season")
     seed.add_argument("--force", action="store_true", help="reload even if games exist")
     seed.set_defaults(func=_seed_demo)
-    ingest = sub.add_parser("ingest", help="import team game-log, player-lines and schedule CSVs")
-    ingest.add_argument("path", nargs="+", help="CSV file(s) (see docs/ingest-format.md)")
+    ingest = sub.add_parser("ingest", help="import games from a team game-log CSV")
+    ingest.add_argument("path", help="CSV file (see docs/ingest-format.md)")
     ingest.set_defaults(func=_ingest)
-    from sports_analytics.ingest.commands import add_data_commands
-
-    add_data_commands(sub)
-    for p in (seed, ingest):
-        p.add_argument("--no-analytics", action="store_true",
-                       help="skip recomputing the features and predictions the new data affects")
     sub.add_parser("check", help="validate config and database connectivity").set_defaults(
         func=_check
     )
@@ -140,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings()
     except ConfigError as exc:
         _report_config_error(args.command, exc)
-        return 2
+        return exc.exit_code
     import structlog
 
     from sports_analytics.logging import configure_logging
@@ -152,8 +145,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with command_span(args.command):  # one root span per command when tracing is on
             return int(args.func(settings, args))
-    except (ConfigError, UserFacingError) as exc:
-        code = 2 if isinstance(exc, ConfigError) else exc.exit_code
+    except SportsAnalyticsError as exc:  # exit code from the hierarchy: 2, 3, 65 or 1
+        code = exc.exit_code
         if json_mode:
             log.error("command failed", command=args.command, error=str(exc), exit_code=code)
         else:

@@ -1,4 +1,4 @@
-"""Request id, access log, metrics, body-size limit and error handlers.
+"""Request id, access log, metrics and body-size limit.
 
 :class:`ObservabilityMiddleware` is a pure ASGI middleware (``BaseHTTPMiddleware`` costs a task
 and a stream per request). Per HTTP request it:
@@ -15,11 +15,8 @@ and a stream per request). Per HTTP request it:
 * turns an unhandled exception into a 500 JSON body carrying the request id (the traceback is
   logged, never sent).
 
-Database failures (unreachable, pool exhausted, statement timeout) are mapped by
-:func:`install_error_handlers` to **503** ``{"detail": "database unavailable"}`` with
-``Retry-After: 1``. A statement timeout is reported the same way (not 504): to a client it is
-the same condition, "the database cannot answer right now, retry", and one status keeps
-dashboards and retry policies simple. The log line says which one it was (``reason``).
+Errors raised by routes are answered by the handlers in
+:mod:`sports_analytics.exception_handlers`.
 """
 
 from __future__ import annotations
@@ -31,18 +28,13 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 import orjson
-import psycopg
 import structlog
 from fastapi import FastAPI
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
-from starlette.exceptions import HTTPException
-from starlette.requests import Request
-from starlette.responses import Response
 
 from sports_analytics import __version__
 from sports_analytics import metrics as prom
 from sports_analytics.config import Settings
+from sports_analytics.exceptions import BodyTooLarge
 from sports_analytics.logging import access
 
 Scope = MutableMapping[str, Any]
@@ -56,14 +48,6 @@ log = structlog.get_logger(__name__)
 UNMATCHED = "<unmatched>"
 _VALID_REQUEST_ID = re.compile(rb"[\x20-\x7e]{1,128}")
 _JSON = (b"content-type", b"application/json")
-
-
-class BodyTooLarge(HTTPException):
-    """Raised from ``receive`` once a chunked body passes the limit. An HTTPException, so that
-    FastAPI's body parsing re-raises it (rather than turning it into a 400) and it renders 413."""
-
-    def __init__(self) -> None:
-        super().__init__(status_code=413, detail="request body too large")
 
 
 def _new_request_id() -> str:
@@ -187,51 +171,3 @@ class ObservabilityMiddleware:
 def install_middleware(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(ObservabilityMiddleware, max_body_bytes=settings.max_body_bytes)
     prom.set_build_info(settings.app_version or __version__, settings.git_sha)
-
-
-# --- error handlers ---------------------------------------------------------------------
-
-_DB_UNAVAILABLE = orjson.dumps({"detail": "database unavailable"})
-
-
-def _db_reason(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    if isinstance(orig, psycopg.errors.QueryCanceled):
-        return "statement timeout"
-    if isinstance(orig, psycopg.errors.LockNotAvailable):
-        return "lock timeout"
-    if isinstance(exc, PoolTimeoutError):
-        return "connection pool exhausted"
-    return "connection failed"
-
-
-def _first_line(exc: BaseException) -> str:
-    orig = getattr(exc, "orig", None) or exc
-    lines = str(orig).strip().splitlines()
-    return lines[0] if lines else type(orig).__name__
-
-
-async def database_unavailable(request: Request, exc: Exception) -> Response:
-    log.warning(
-        "database unavailable",
-        reason=_db_reason(exc),
-        error_type=type(getattr(exc, "orig", None) or exc).__name__,
-        error=_first_line(exc),
-        path=request.url.path,
-    )
-    return Response(_DB_UNAVAILABLE, status_code=503, media_type="application/json",
-                    headers={"Retry-After": "1"})
-
-
-async def dbapi_error(request: Request, exc: Exception) -> Response:
-    """Other DBAPI errors: a lost connection is an outage (503); anything else is a bug (500)."""
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
-        return await database_unavailable(request, exc)
-    raise exc
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    for exc_type in (OperationalError, InterfaceError, PoolTimeoutError,
-                     psycopg.OperationalError, psycopg.InterfaceError):
-        app.add_exception_handler(exc_type, database_unavailable)
-    app.add_exception_handler(DBAPIError, dbapi_error)

@@ -47,7 +47,7 @@ def test_conditional_requests_skip_the_database(seeded_db_url: str) -> None:
     """Once a box score was served, a matching If-None-Match is answered from memory."""
     with TestClient(create_app(make_settings(seeded_db_url))) as client:
         etag = client.get("/api/v1/games/11").headers["etag"]
-        reader = client.app.state.pg_reader
+        reader = client.app_state["read_pool"]
         calls = 0
         original = reader.fetchrow
 

@@ -17,7 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 
-from sports_analytics.api.deps import SessionDep
+from sports_analytics.api.deps import EngineDep
 from sports_analytics.app import create_app
 from sports_analytics.db.migrate import current_revisions, script_heads, upgrade
 from sports_analytics.db.readiness import ReadinessChecker
@@ -42,11 +42,13 @@ def _json_lines(text_: str) -> list[dict]:
 
 def _add_probe_routes(app: FastAPI) -> None:
     """Test-only routes: one that needs the database through the pool, one that crashes."""
-    def db_probe(session: SessionDep) -> dict:
-        return {"one": session.execute(text("SELECT 1")).scalar_one()}
+    def db_probe(engine: EngineDep) -> dict:
+        with engine.connect() as conn:
+            return {"one": conn.execute(text("SELECT 1")).scalar_one()}
 
-    def slow_query(session: SessionDep) -> dict:
-        session.execute(text("SELECT pg_sleep(5)"))
+    def slow_query(engine: EngineDep) -> dict:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT pg_sleep(5)"))
         return {}
 
     async def echo(request: Request) -> dict:
@@ -279,7 +281,7 @@ def test_readyz_stays_ready_on_unknown_newer_revision(migrated_db_url, capsys):
 
 
 def test_readyz_result_is_cached(ops_client):
-    checker = ops_client.app.state.readiness
+    checker = ops_client.app_state["readiness"]
     ops_client.get("/readyz")
     first = checker._cached_at
     ops_client.get("/readyz")
@@ -433,7 +435,7 @@ def test_pool_exhausted_is_503(migrated_db_url, capsys):
     _add_probe_routes(app)
     with TestClient(app, raise_server_exceptions=False) as client:
         capsys.readouterr()
-        with app.state.engine.connect() as held:
+        with client.app_state["engine"].connect() as held:
             held.execute(text("SELECT 1"))
             body = client.get("/metrics").text
             assert "db_pool_connections_in_use 1.0" in body

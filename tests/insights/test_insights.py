@@ -215,7 +215,7 @@ def test_circuit_opens_then_closes_after_cooldown(season_db, fake, capsys) -> No
         assert _insight(client, ids[3])["source"] == "gemini"
         assert _insight(client, ids[4])["source"] == "gemini"
         assert len(fake.requests) == 4
-        assert client.app.state.gemini_briefer.breaker.state == "closed"
+        assert client.app_state["briefer"].breaker.state == "closed"
 
 
 def test_no_key_answers_rules_with_one_warning(season_db, capsys) -> None:

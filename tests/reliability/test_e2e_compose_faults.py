@@ -278,7 +278,8 @@ def test_restart_under_load(stack) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_three_migrate_containers_at_once(app_image: str) -> None:
-    from sports_analytics.db.migrate import MIGRATION_LOCK_KEY, script_heads
+    from sports_analytics.db.migrate import script_heads
+    from sports_analytics.db.writes import LockKey
 
     project = e2e.ComposeProject(e2e.unique_name("samig"), image=app_image)
     holder = None
@@ -295,7 +296,7 @@ def test_three_migrate_containers_at_once(app_image: str) -> None:
             ["docker", "compose", "-p", project.name, "-f", str(e2e.COMPOSE_FILE), "exec", "-T",
              "postgres", "sh", "-c",
              'PGAPPNAME=rel-lock-holder psql -U "$POSTGRES_USER" -d "$POSTGRES_DB" -c '
-             f'"SELECT pg_advisory_lock({MIGRATION_LOCK_KEY}); SELECT pg_sleep(120)"'],
+             f'"SELECT pg_advisory_lock({LockKey.MIGRATION}); SELECT pg_sleep(120)"'],
             env=project.env, cwd=e2e.REPO_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         assert poll_until(lambda: psql("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
                                        "AND granted") == ["1"], 30, interval=0.5)

@@ -33,18 +33,18 @@ import structlog
 from sqlalchemy import Connection, Engine, text
 
 from sports_analytics.config import Settings
-from sports_analytics.errors import UserFacingError
+from sports_analytics.db.writes import (
+    FEATURE_COLUMNS,
+    LockKey,
+    bump_data_version,
+    bump_data_version_after_commit,
+    job_engine,
+)
+from sports_analytics.exceptions import CommandFailed
 
 log = structlog.get_logger(__name__)
 
-# Serialises concurrent recomputations (CLI runs, seed-demo) so delete+insert never collide.
-FEATURES_LOCK_KEY = 7_351_940_101
-FEATURE_COLUMNS = (
-    "games_played", "win_pct_last5", "win_pct_last10", "point_diff_last5", "point_diff_last10",
-    "season_win_pct", "h2h_win_pct", "h2h_avg_margin", "rest_days", "back_to_back",
-    "off_rating_last5", "def_rating_last5", "pace_last5", "efg_pct_last5", "ts_pct_last5",
-    "streak",
-)
+__all__ = ["FEATURE_COLUMNS", "compute_features", "compute_features_cli"]
 
 
 def _r(expr: str) -> str:
@@ -60,8 +60,20 @@ def _diff(col: str, lag: str) -> str:
 _WINDOW_BEFORE = "RANGE BETWEEN UNBOUNDED PRECEDING AND '1 day'::interval PRECEDING"
 
 
-def _features_sql(season_filter: bool) -> str:
-    where = "WHERE season = :season" if season_filter else ""
+# Incremental scope: (team_id, season, from_date) rows in the transaction's temp table
+# ``feature_scope`` (see analytics/incremental.py). Only those team-seasons are read, and only
+# their appearances on or after ``from_date`` are written.
+_SCOPED_GAMES = ("WHERE EXISTS (SELECT 1 FROM feature_scope s WHERE s.season = games.season "
+                 "AND s.team_id IN (games.home_team_id, games.away_team_id))")
+
+
+def _features_sql(mode: str) -> str:
+    """``mode``: ``all`` (every game), ``season`` (``:season``) or ``scope`` (feature_scope)."""
+    where = {"all": "", "season": "WHERE season = :season", "scope": _SCOPED_GAMES}[mode]
+    app_from = ("app0 a JOIN feature_scope fs ON fs.team_id = a.team_id AND fs.season = a.season"
+                if mode == "scope" else "app0 a")
+    from_date = "fs.from_date" if mode == "scope" else "NULL::date"
+    only_after = "WHERE p.date >= p.from_date" if mode == "scope" else ""
     b5 = _diff("c_box", "c5")
     poss5 = _diff("c_poss", "c5")
     # Only fixed fragments from this module are interpolated, never input.
@@ -71,7 +83,7 @@ WITH g AS (
            (status = 'final' AND home_score IS NOT NULL AND away_score IS NOT NULL) AS final
     FROM games {where}
 ),
-app AS (
+app0 AS (
     SELECT id AS game_id, season, date, home_team_id AS team_id, away_team_id AS opp_id,
            TRUE AS is_home, final, home_score AS pf, away_score AS pa
     FROM g
@@ -79,6 +91,7 @@ app AS (
     SELECT id, season, date, away_team_id, home_team_id, FALSE, final, away_score, home_score
     FROM g
 ),
+app AS (SELECT a.*, {from_date} AS from_date FROM {app_from}),
 res AS (
     SELECT a.game_id, a.team_id, a.season, a.date,
            (a.pf > a.pa)::int AS win,
@@ -123,7 +136,7 @@ streaks AS (
     FROM islands
 ),
 pre AS (
-    SELECT game_id, team_id, season, date, is_home,
+    SELECT game_id, team_id, season, date, is_home, from_date,
            count(*) FILTER (WHERE final) OVER before AS k,
            max(date) FILTER (WHERE final) OVER before AS last_date,
            count(*) FILTER (WHERE final) OVER h2h AS h2h_n,
@@ -163,35 +176,42 @@ LEFT JOIN cum c ON c.team_id = p.team_id AND c.season = p.season AND c.n = p.k
 LEFT JOIN cum c5 ON c5.team_id = p.team_id AND c5.season = p.season AND c5.n = p.k - 5
 LEFT JOIN cum c10 ON c10.team_id = p.team_id AND c10.season = p.season AND c10.n = p.k - 10
 LEFT JOIN streaks st ON st.team_id = p.team_id AND st.season = p.season AND st.n = p.k
+{only_after}
 """  # noqa: S608
 
 
-def _run(conn: Connection, season: int | None) -> int:
-    conn.execute(text("SET LOCAL statement_timeout = '300s'"))
-    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": FEATURES_LOCK_KEY})
-    params = {"season": season} if season is not None else {}
-    if season is None:
-        conn.execute(text("DELETE FROM game_features"))
-    else:
-        conn.execute(
-            text("DELETE FROM game_features f USING games g "
-                 "WHERE g.id = f.game_id AND g.season = :season"),
-            params,
-        )
-    inserted = conn.execute(text(_features_sql(season is not None)), params).rowcount
-    conn.execute(text("SELECT nextval('data_version_seq')"))
+_DELETE = {
+    "all": "DELETE FROM game_features",
+    "season": "DELETE FROM game_features f USING games g "
+              "WHERE g.id = f.game_id AND g.season = :season",
+    "scope": "DELETE FROM game_features f USING games g, feature_scope s "
+             "WHERE g.id = f.game_id AND s.team_id = f.team_id AND s.season = g.season "
+             "AND g.date >= s.from_date",
+}
+
+
+def lock_features(conn: Connection) -> None:
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LockKey.FEATURES})
+
+
+def write_features(conn: Connection, mode: str, season: int | None = None) -> int:
+    """Delete and re-insert the rows ``mode`` covers (the caller holds the lock)."""
+    params = {"season": season} if mode == "season" else {}
+    conn.execute(text(_DELETE[mode]), params)
+    inserted = conn.execute(text(_features_sql(mode)), params).rowcount
     return int(inserted or 0)
+
+
+def _run(conn: Connection, season: int | None) -> int:
+    lock_features(conn)
+    inserted = write_features(conn, "all" if season is None else "season", season)
+    bump_data_version(conn)
+    return inserted
 
 
 def no_games_message(season: int | None) -> str:
     where = "" if season is None else f" in season {season}"
     return f"no games{where}; load some with `sports-analytics seed-demo` or `ingest PATH`"
-
-
-def bump_after_commit(engine: Engine) -> None:
-    """The second data-version bump, after commit (the convention in api/caching.py)."""
-    with engine.begin() as conn:
-        conn.execute(text("SELECT nextval('data_version_seq')"))
 
 
 def compute_features(engine_or_conn: Engine | Connection, season: int | None = None) -> int:
@@ -204,7 +224,7 @@ def compute_features(engine_or_conn: Engine | Connection, season: int | None = N
     if isinstance(engine_or_conn, Engine):
         with engine_or_conn.begin() as conn:
             rows = _run(conn, season)
-        bump_after_commit(engine_or_conn)
+        bump_data_version_after_commit(engine_or_conn)
         return rows
     conn = engine_or_conn
     if conn.in_transaction():
@@ -213,17 +233,23 @@ def compute_features(engine_or_conn: Engine | Connection, season: int | None = N
         return _run(conn, season)
 
 
-def compute_features_cli(settings: Settings, season: int | None = None) -> int:
-    from sports_analytics.db.engine import command_engine
+def compute_features_cli(settings: Settings, season: int | None = None,
+                         full: bool = False) -> int:
+    """``features``: only games whose inputs changed, unless ``full`` or a ``season`` is given."""
+    from sports_analytics.analytics.incremental import incremental_features
 
     started = time.perf_counter()
-    with command_engine(settings, application_name="sports-analytics-features",
+    incremental = season is None and not full
+    with job_engine(settings, application_name="sports-analytics-features",
                         failure="feature computation failed") as engine:
-        rows = compute_features(engine, season)
-    if rows == 0:
-        raise UserFacingError(no_games_message(season))
+        result = incremental_features(engine) if incremental else None
+        rows = result["rows"] if result else 0 if incremental else compute_features(engine, season)
+    if (incremental and result is None) or (not incremental and rows == 0):
+        raise CommandFailed(no_games_message(season))
     elapsed = time.perf_counter() - started
-    log.info("features computed", season=season, rows=rows, seconds=round(elapsed, 3))
+    mode = "incremental" if incremental else "full"
+    log.info("features computed", season=season, rows=rows, mode=mode,
+             seconds=round(elapsed, 3))
     print(f"features: {rows} team-game rows"
-          f"{'' if season is None else f' for season {season}'} in {elapsed:.2f}s")
+          f"{'' if season is None else f' for season {season}'} ({mode}) in {elapsed:.2f}s")
     return rows

@@ -15,6 +15,7 @@ for final games (NULL for scheduled games and ties).
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -23,14 +24,19 @@ import structlog
 from sqlalchemy import Connection, Engine, text
 
 from sports_analytics.analytics.elo import ELO_V1, EloParams, GameResult, run_elo
-from sports_analytics.analytics.features import bump_after_commit, no_games_message
+from sports_analytics.analytics.features import no_games_message
 from sports_analytics.config import Settings
-from sports_analytics.errors import UserFacingError
+from sports_analytics.db.writes import (
+    LockKey,
+    bump_data_version,
+    bump_data_version_after_commit,
+    job_engine,
+)
+from sports_analytics.exceptions import CommandFailed
 
 log = structlog.get_logger(__name__)
 
 MODELS = ("elo_v1", "home_always")
-PREDICTIONS_LOCK_KEY = 7_351_940_102
 
 
 @dataclass(frozen=True)
@@ -107,11 +113,22 @@ WHERE (predictions.home_win_prob, predictions.away_win_prob, predictions.home_ra
 """)
 
 
+def lock_predictions(conn: Connection) -> None:
+    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LockKey.PREDICTIONS})
+
+
 def _run(conn: Connection, season: int | None, params: EloParams) -> dict[str, int]:
-    conn.execute(text("SET LOCAL statement_timeout = '300s'"))
-    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": PREDICTIONS_LOCK_KEY})
+    lock_predictions(conn)
+    return write_predictions(conn, params, season=season)
+
+
+def write_predictions(conn: Connection, params: EloParams = ELO_V1, *, season: int | None = None,
+                      since: dt.date | None = None) -> dict[str, int]:
+    """Upsert both models' rows for games of ``season`` (or all), or only games on or after
+    ``since``: earlier forecasts depend on nothing later, so they cannot have changed."""
     games = _load_games(conn)  # every season: Elo carries ratings across seasons
-    wanted = {g.id: g for g in games if season is None or g.season == season}
+    wanted = {g.id: g for g in games if (season is None or g.season == season)
+              and (since is None or g.date >= since)}
     elo = {f.game_id: f for f in run_elo(games, params)}
     home_rate = home_always_probs(games)
     cols: dict[str, list[Any]] = {k: [] for k in (
@@ -135,7 +152,7 @@ def _run(conn: Connection, season: int | None, params: EloParams) -> dict[str, i
     if cols["game_id"]:
         changed = int(conn.execute(_UPSERT, cols).rowcount or 0)
     if changed:
-        conn.execute(text("SELECT nextval('data_version_seq')"))
+        bump_data_version(conn)
     return {"games": len(wanted), "rows": len(cols["game_id"]), "changed": changed}
 
 
@@ -146,7 +163,7 @@ def run_predictions(engine_or_conn: Engine | Connection, season: int | None = No
         with engine_or_conn.begin() as conn:
             result = _run(conn, season, params)
         if result["changed"]:
-            bump_after_commit(engine_or_conn)
+            bump_data_version_after_commit(engine_or_conn)
         return result
     conn = engine_or_conn
     if conn.in_transaction():
@@ -155,19 +172,25 @@ def run_predictions(engine_or_conn: Engine | Connection, season: int | None = No
         return _run(conn, season, params)
 
 
-def run_predictions_cli(settings: Settings, season: int | None = None) -> dict[str, int]:
-    from sports_analytics.db.engine import command_engine
+def run_predictions_cli(settings: Settings, season: int | None = None,
+                        full: bool = False) -> dict[str, int]:
+    """``predict``: only games on or after the earliest changed one, unless ``full``/``season``."""
+    from sports_analytics.analytics.incremental import incremental_predictions
 
     started = time.perf_counter()
-    with command_engine(settings, application_name="sports-analytics-predict",
+    incremental = season is None and not full
+    with job_engine(settings, application_name="sports-analytics-predict",
                         failure="prediction run failed") as engine:
-        result = run_predictions(engine, season)
-    if result["games"] == 0:
-        raise UserFacingError(no_games_message(season))
+        found = incremental_predictions(engine) if incremental else run_predictions(engine, season)
+    if found is None or (not incremental and found["games"] == 0):
+        raise CommandFailed(no_games_message(season))
+    result = {k: found[k] for k in ("games", "rows", "changed")}
     elapsed = time.perf_counter() - started
-    log.info("predictions computed", season=season, seconds=round(elapsed, 3), **result)
+    mode = "incremental" if incremental else "full"
+    log.info("predictions computed", season=season, seconds=round(elapsed, 3), mode=mode,
+             **result)
     print(f"predict: {result['games']} games, {result['changed']} of {result['rows']} "
-          f"prediction rows changed in {elapsed:.2f}s")
+          f"prediction rows changed ({mode}) in {elapsed:.2f}s")
     return result
 
 

@@ -10,20 +10,18 @@ sync client also avoids tying a cached async HTTP client to one event loop.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from sqlalchemy import Connection, RowMapping, text
 
-from sports_analytics.analytics.features import FEATURE_COLUMNS
 from sports_analytics.analytics.predictions import accuracy_report, latest_predicted_season
-from sports_analytics.api.deps import EngineDep
+from sports_analytics.api.deps import BrieferDep, EngineDep
 from sports_analytics.api.params import GameIdPath, PaginationDep, SeasonQuery
 from sports_analytics.api.schemas import ErrorDetail, GameFields, Page
-from sports_analytics.insights.facts import GameNotFound
-from sports_analytics.insights.gemini import GeminiBriefer
+from sports_analytics.db.writes import FEATURE_COLUMNS, SEASON_MAX, SEASON_MIN
+from sports_analytics.exceptions import NotFound
 from sports_analytics.insights.schemas import GameInsight
 from sports_analytics.insights.service import get_insight
 
@@ -57,7 +55,7 @@ class FeatureRow(BaseModel):
     computed_at: dt.datetime
 
 
-class GameFeatures(BaseModel):
+class GameFeaturesOut(BaseModel):
     game_id: int
     season: int
     date: dt.date
@@ -113,20 +111,16 @@ _GAME_SQL = text("""
     WHERE g.id = :id""")
 
 
-def _not_found(game_id: int) -> HTTPException:
-    return HTTPException(404, f"game {game_id} not found")
-
-
 def _game_or_404(conn: Connection, game_id: int) -> RowMapping:
     game = conn.execute(_GAME_SQL, {"id": game_id}).mappings().first()
     if game is None:
-        raise _not_found(game_id)
+        raise NotFound(f"game {game_id} not found")
     return game
 
 
-@router.get("/games/{game_id}/features", response_model=GameFeatures, responses=NOT_FOUND,
+@router.get("/games/{game_id}/features", response_model=GameFeaturesOut, responses=NOT_FOUND,
             summary="Pre-game features of both teams")
-def game_features(game_id: GameIdPath, engine: EngineDep) -> GameFeatures:
+def game_features(game_id: GameIdPath, engine: EngineDep) -> GameFeaturesOut:
     with engine.connect() as conn:
         game = _game_or_404(conn, game_id)
         rows = {r["team_id"]: r for r in conn.execute(text(
@@ -134,9 +128,9 @@ def game_features(game_id: GameIdPath, engine: EngineDep) -> GameFeatures:
             "FROM game_features WHERE game_id = :id"), {"id": game_id}).mappings()}
     home, away = rows.get(game["home_team_id"]), rows.get(game["away_team_id"])
     if home is None or away is None:
-        raise HTTPException(404, f"features not computed for game {game_id}; run "
-                                 f"`sports-analytics features --season {game['season']}`")
-    return GameFeatures(
+        raise NotFound(f"features not computed for game {game_id}; run "
+                       f"`sports-analytics features --season {game['season']}`")
+    return GameFeaturesOut(
         game_id=game["id"], season=game["season"], date=game["date"], status=game["status"],
         home=FeatureRow(team=game["home_team"], **_without_team_id(home)),
         away=FeatureRow(team=game["away_team"], **_without_team_id(away)),
@@ -166,8 +160,8 @@ def game_prediction(game_id: GameIdPath, engine: EngineDep) -> GamePrediction:
             "FROM predictions WHERE game_id = :id ORDER BY model"), {"id": game_id}
         ).mappings().all()
     if not rows:
-        raise HTTPException(404, f"no predictions for game {game_id} yet; run "
-                                 f"`sports-analytics predict --season {game['season']}`")
+        raise NotFound(f"no predictions for game {game_id} yet; run "
+                       f"`sports-analytics predict --season {game['season']}`")
     return GamePrediction(
         game_id=game["id"], season=game["season"], date=game["date"], status=game["status"],
         home_team=game["home_team"], away_team=game["away_team"],
@@ -222,7 +216,7 @@ def list_predictions(
             summary="Accuracy, Brier score, log loss and calibration per model")
 def prediction_accuracy(
     engine: EngineDep,
-    season: Annotated[int | None, Query(ge=1946, le=2100,
+    season: Annotated[int | None, Query(ge=SEASON_MIN, le=SEASON_MAX,
                                         description="default: the latest predicted season")] = None,
     model: Annotated[ModelName | None, Query(description="elo_v1 or home_always")] = None,
 ) -> Accuracy:
@@ -235,26 +229,7 @@ def prediction_accuracy(
     return Accuracy(season=season, models=[ModelAccuracy(**m) for m in models])
 
 
-_briefer_lock = threading.Lock()
-
-
-def get_briefer(request: Request) -> GeminiBriefer:
-    """One GeminiBriefer (and so one genai.Client) per app, created on first use."""
-    state = request.app.state
-    briefer = getattr(state, "gemini_briefer", None)
-    if briefer is None:
-        with _briefer_lock:
-            briefer = getattr(state, "gemini_briefer", None)
-            if briefer is None:
-                briefer = GeminiBriefer(state.settings)
-                state.gemini_briefer = briefer
-    return briefer
-
-
 @router.get("/games/{game_id}/insight", response_model=GameInsight, responses=NOT_FOUND,
             summary="A short analyst brief (Gemini, or rules when Gemini is unavailable)")
-def game_insight(game_id: GameIdPath, engine: EngineDep, request: Request) -> GameInsight:
-    try:
-        return get_insight(engine, get_briefer(request), game_id)
-    except GameNotFound:
-        raise _not_found(game_id) from None
+def game_insight(game_id: GameIdPath, engine: EngineDep, briefer: BrieferDep) -> GameInsight:
+    return get_insight(engine, briefer, game_id)  # GameNotFound answers 404

@@ -19,18 +19,15 @@ with the old rows would otherwise hand out an ETag that matches the new data.
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any
-
-from fastapi import Depends, Request
-
-from sports_analytics.api.pgjson import PgReader
 
 VERSION_TTL_SECONDS = 1.0
 FINAL_GAME_CACHE_CONTROL = "public, max-age=3600"
 REVALIDATE_CACHE_CONTROL = "public, no-cache"
 
 
-class DataVersion:
+class DataVersionTracker:
+    """Per worker: the last data version seen, and what was served at it."""
+
     def __init__(self, ttl: float = VERSION_TTL_SECONDS) -> None:
         self.ttl = ttl
         self.value: int | None = None
@@ -55,30 +52,6 @@ class DataVersion:
         if self.value is not None and time.monotonic() - self._fetched_at < self.ttl:
             return self.value
         return None
-
-    async def current(self, reader: PgReader) -> int:
-        version = self.fresh()
-        if version is None:
-            row = await reader.fetchrow("SELECT last_value FROM data_version_seq")
-            assert row is not None
-            self.observe(int(row[0]))
-            version = int(row[0])
-        return version
-
-
-def data_version_of(app: Any) -> DataVersion:
-    state = app.state
-    dv = getattr(state, "data_version", None)
-    if dv is None:
-        dv = state.data_version = DataVersion()
-    return dv
-
-
-async def get_data_version(request: Request) -> DataVersion:
-    return data_version_of(request.app)
-
-
-DataVersionDep = Annotated[DataVersion, Depends(get_data_version)]
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:

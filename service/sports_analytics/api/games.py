@@ -8,16 +8,16 @@ memory, without touching the database (see api/caching.py).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from sports_analytics.api.caching import (
     FINAL_GAME_CACHE_CONTROL,
     REVALIDATE_CACHE_CONTROL,
-    data_version_of,
     etag_matches,
 )
+from sports_analytics.api.deps import ReadPoolDep
 from sports_analytics.api.params import (
     DateQuery,
     GameIdPath,
@@ -26,11 +26,14 @@ from sports_analytics.api.params import (
     TeamQuery,
     parse_date,
 )
-from sports_analytics.api.pgjson import ReaderDep, reader_of
 from sports_analytics.api.schemas import BoxScore, ErrorDetail, GamePage
 from sports_analytics.api.teams import normalise_abbreviation
+from sports_analytics.exceptions import NotFound
 
 router = APIRouter(prefix="/api/v1/games", tags=["games"])
+
+StatusQuery = Annotated[Literal["scheduled", "final"] | None, Query(
+    description="only scheduled (not yet played) or final games")]
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorDetail, "description": "database unavailable"}}
@@ -47,7 +50,8 @@ f AS (
       AND (%(team)s::text IS NULL
            OR g.home_team_id = (SELECT id FROM wanted) OR g.away_team_id = (SELECT id FROM wanted))
       AND (%(date_from)s::date IS NULL OR g.date >= %(date_from)s::date)
-      AND (%(date_to)s::date IS NULL OR g.date <= %(date_to)s::date))
+      AND (%(date_to)s::date IS NULL OR g.date <= %(date_to)s::date)
+      AND (%(status)s::text IS NULL OR g.status = %(status)s::text))
 SELECT json_build_object(
     'items', coalesce((
         SELECT json_agg(json_build_object({GAME_FIELDS}) ORDER BY g.date, g.id)
@@ -99,21 +103,22 @@ WHERE g.id = %(game_id)s
     404: {"model": ErrorDetail, "description": "unknown team"}, **ERRORS},
     summary="List games, oldest first")
 async def list_games(
-    reader: ReaderDep,
+    reader: ReadPoolDep,
     page: PaginationDep,
     season: SeasonQuery = None,
     team: TeamQuery = None,
     date_from: DateQuery = None,
     date_to: DateQuery = None,
+    status: StatusQuery = None,
 ) -> Response:
     abbr = normalise_abbreviation(team) if team else None
     row = await reader.fetchrow(LIST_SQL, {
         "season": season, "team": abbr, "date_from": parse_date("date_from", date_from),
-        "date_to": parse_date("date_to", date_to),
+        "date_to": parse_date("date_to", date_to), "status": status,
         "limit": page.limit, "offset": page.offset})
     assert row is not None
     if not row[1]:
-        raise HTTPException(404, detail=f"team {team!r} not found")
+        raise NotFound(f"team {team!r} not found")
     return Response(row[0], media_type="application/json")
 
 
@@ -133,9 +138,11 @@ IF_NONE_MATCH_DOC: dict[str, Any] = {"parameters": [{
     openapi_extra=IF_NONE_MATCH_DOC,
     summary="Box score: both teams' totals and every player line")
 async def get_game(request: Request, game_id: GameIdPath) -> Response:
-    # The hot path takes only ``request`` (no dependencies to solve): a conditional request for
-    # a box score this worker has served at the current data version never leaves memory.
-    versions = data_version_of(request.app)
+    # The hot path takes only ``request`` and reads the lifespan state itself, with no
+    # dependencies to solve: a conditional request for a box score this worker has served at
+    # the current data version never leaves memory, and answers at about the rate of /healthz
+    # (docs/benchmarks.md, "304").
+    versions = request.state.data_versions
     if_none_match = request.headers.get("if-none-match")
     key = f"bs-{game_id}"
     if if_none_match:
@@ -144,9 +151,9 @@ async def get_game(request: Request, game_id: GameIdPath) -> Response:
             etag = box_score_etag(game_id, version)
             if etag_matches(if_none_match, etag):
                 return Response(status_code=304, headers=versions.known_headers(key, etag))
-    row = await reader_of(request.app).fetchrow(BOX_SCORE_SQL, {"game_id": game_id})
+    row = await request.state.read_pool.fetchrow(BOX_SCORE_SQL, {"game_id": game_id})
     if row is None:
-        raise HTTPException(404, detail=f"game {game_id} not found")
+        raise NotFound(f"game {game_id} not found")
     body, status, version = row
     versions.observe(int(version))
     etag = box_score_etag(game_id, int(version))

@@ -8,12 +8,14 @@ is behind this code (see :mod:`sports_analytics.db.readiness`).
 from __future__ import annotations
 
 import orjson
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
 from sports_analytics import __version__
 from sports_analytics import metrics as prom
-from sports_analytics.db.readiness import ReadinessChecker
+from sports_analytics.api import freshness
+from sports_analytics.api.deps import AppSettingsDep, EngineDep, ReadinessDep
+from sports_analytics.exceptions import DatabaseUnavailable
 
 router = APIRouter(tags=["operations"])
 
@@ -47,16 +49,17 @@ async def healthz() -> Response:
     summary="Readiness: database answers within 1 s and the schema is not behind",
     responses={503: {"model": ReadyStatus, "description": "not ready; `detail` names the check"}},
 )
-async def readyz(request: Request) -> Response:
-    checker = _checker(request)
+async def readyz(checker: ReadinessDep) -> Response:
     result = await checker.check()
+    headers = {"Cache-Control": "no-store"}
+    if not result.ready:
+        headers["Retry-After"] = str(DatabaseUnavailable.retry_after_seconds)
     return Response(orjson.dumps(result.body()), status_code=200 if result.ready else 503,
-                    media_type="application/json", headers={"Cache-Control": "no-store"})
+                    media_type="application/json", headers=headers)
 
 
 @router.get("/version", response_model=VersionInfo, summary="Build information")
-async def version(request: Request) -> Response:
-    settings = request.app.state.settings
+async def version(settings: AppSettingsDep) -> Response:
     body = {
         "version": settings.app_version or __version__,
         "git_sha": settings.git_sha,
@@ -66,15 +69,9 @@ async def version(request: Request) -> Response:
 
 
 @router.get("/metrics", include_in_schema=False)
-def metrics() -> Response:
+def metrics(engine: EngineDep) -> Response:
     # A sync route: merging the multiprocess files reads disk, so it runs in the thread pool.
-    return Response(prom.render(), media_type=prom.CONTENT_TYPE,
+    freshness.COLLECTOR.bind(engine)  # reads refresh_runs in the background, at most every 15 s
+    return Response(prom.render(extra=(freshness.COLLECTOR,)), media_type=prom.CONTENT_TYPE,
                     headers={"Cache-Control": "no-store"})
 
-
-def _checker(request: Request) -> ReadinessChecker:
-    checker = getattr(request.app.state, "readiness", None)
-    if checker is None:
-        checker = ReadinessChecker(request.app.state.settings)
-        request.app.state.readiness = checker
-    return checker

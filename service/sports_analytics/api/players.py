@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response
+from fastapi import APIRouter, Query, Response
 
+from sports_analytics.api.deps import ReadPoolDep
 from sports_analytics.api.params import PaginationDep, PlayerIdPath, TeamQuery
-from sports_analytics.api.pgjson import ReaderDep
 from sports_analytics.api.schemas import ErrorDetail, PlayerDetail, PlayerPage
 from sports_analytics.api.teams import normalise_abbreviation
+from sports_analytics.exceptions import NotFound
 
 router = APIRouter(prefix="/api/v1/players", tags=["players"])
 
@@ -61,7 +62,7 @@ FROM players p LEFT JOIN teams tm ON tm.id = p.team_id WHERE p.id = %(player_id)
 @router.get("", response_model=PlayerPage, responses={
     404: {"model": ErrorDetail, "description": "unknown team"}, **ERRORS}, summary="List players")
 async def list_players(
-    reader: ReaderDep,
+    reader: ReadPoolDep,
     page: PaginationDep,
     team: TeamQuery = None,
     active: Annotated[bool | None,
@@ -72,15 +73,15 @@ async def list_players(
                                            "limit": page.limit, "offset": page.offset})
     assert row is not None
     if not row[1]:
-        raise HTTPException(404, detail=f"team {team!r} not found")
+        raise NotFound(f"team {team!r} not found")
     return Response(row[0], media_type="application/json")
 
 
 @router.get("/{player_id}", response_model=PlayerDetail, responses={
     404: {"model": ErrorDetail, "description": "no such player"}, **ERRORS},
     summary="One player with per-season averages")
-async def get_player(reader: ReaderDep, player_id: PlayerIdPath) -> Response:
+async def get_player(reader: ReadPoolDep, player_id: PlayerIdPath) -> Response:
     row = await reader.fetchrow(DETAIL_SQL, {"player_id": player_id})
     if row is None:
-        raise HTTPException(404, detail=f"player {player_id} not found")
+        raise NotFound(f"player {player_id} not found")
     return Response(row[0], media_type="application/json")

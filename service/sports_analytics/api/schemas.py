@@ -1,5 +1,8 @@
 """Response models. The routes return JSON built by PostgreSQL as raw bytes; these models
-document it in /openapi.json and the tests validate real responses against them."""
+document it in /openapi.json and the tests validate real responses against them.
+
+A model named like a table carries the ``Out`` suffix (``TeamOut``, ``GameOut``...): the ORM
+classes in db/models.py keep the plain names."""
 
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ class Page(BaseModel, Generic[T]):
     offset: int = Field(ge=0)
 
 
-class Team(BaseModel):
+class TeamOut(BaseModel):
     team_id: int
     abbreviation: str = Field(examples=["BOS"])
     name: str = Field(examples=["Boston Celtics"])
@@ -41,11 +44,11 @@ class RosterEntry(BaseModel):
     active: bool
 
 
-class TeamDetail(Team):
+class TeamDetail(TeamOut):
     roster: list[RosterEntry]
 
 
-class Player(BaseModel):
+class PlayerOut(BaseModel):
     player_id: int
     first_name: str
     last_name: str
@@ -73,7 +76,7 @@ class SeasonAverages(BaseModel):
     ft_pct: float | None
 
 
-class PlayerDetail(Player):
+class PlayerDetail(PlayerOut):
     season_averages: list[SeasonAverages] = Field(description="one entry per season, latest first")
 
 
@@ -90,7 +93,7 @@ class GameFields(BaseModel):
     away_score: int | None
 
 
-class Game(GameFields):
+class GameOut(GameFields):
     external_id: str | None = Field(description="the source's id; DEMO-... for synthetic games")
 
 
@@ -128,7 +131,7 @@ class TeamBox(BaseModel):
     players: list[PlayerLine]
 
 
-class BoxScore(Game):
+class BoxScore(GameOut):
     home: TeamBox
     away: TeamBox
 
@@ -153,6 +156,6 @@ class Standings(Page[StandingsRow]):
     season: int | None = Field(description="null when there are no games at all")
 
 
-TeamPage = Page[Team]
-PlayerPage = Page[Player]
-GamePage = Page[Game]
+TeamPage = Page[TeamOut]
+PlayerPage = Page[PlayerOut]
+GamePage = Page[GameOut]

@@ -8,12 +8,14 @@ conditional request is answered 304 from memory (see api/caching.py).
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
 
-from sports_analytics.api.caching import REVALIDATE_CACHE_CONTROL, data_version_of, etag_matches
+from fastapi import APIRouter, Header, Response
+
+from sports_analytics.api.caching import REVALIDATE_CACHE_CONTROL, etag_matches
+from sports_analytics.api.deps import DataVersionsDep, ReadPoolDep
 from sports_analytics.api.games import IF_NONE_MATCH_DOC
 from sports_analytics.api.params import PaginationDep, SeasonQuery
-from sports_analytics.api.pgjson import reader_of
 from sports_analytics.api.schemas import ErrorDetail, Standings
 
 router = APIRouter(prefix="/api/v1/standings", tags=["standings"])
@@ -84,10 +86,10 @@ def standings_etag(season: int | None, limit: int, offset: int, version: int) ->
     503: {"model": ErrorDetail, "description": "database unavailable"}},
     openapi_extra=IF_NONE_MATCH_DOC,
     summary="Conference standings (default: the latest season)")
-async def get_standings(request: Request, page: PaginationDep,
-                        season: SeasonQuery = None) -> Response:
-    versions = data_version_of(request.app)
-    if_none_match = request.headers.get("if-none-match")
+async def get_standings(versions: DataVersionsDep, reader: ReadPoolDep, page: PaginationDep,
+                        season: SeasonQuery = None,
+                        if_none_match: Annotated[str | None, Header(include_in_schema=False)]
+                        = None) -> Response:
     if if_none_match:
         version = versions.fresh()
         if version is not None:
@@ -96,7 +98,7 @@ async def get_standings(request: Request, page: PaginationDep,
                 return Response(status_code=304, headers={
                     "ETag": etag, "Cache-Control": REVALIDATE_CACHE_CONTROL})
     params = {"season": season, "limit": page.limit, "offset": page.offset}
-    row = await reader_of(request.app).fetchrow(STANDINGS_SQL, params)
+    row = await reader.fetchrow(STANDINGS_SQL, params)
     assert row is not None
     body, version = row[0], int(row[1])
     versions.observe(version)

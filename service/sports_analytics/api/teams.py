@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
+from sports_analytics.api.deps import ReadPoolDep
 from sports_analytics.api.params import PaginationDep
-from sports_analytics.api.pgjson import ReaderDep
 from sports_analytics.api.schemas import ErrorDetail, TeamDetail, TeamPage
+from sports_analytics.exceptions import NotFound
 from sports_analytics.ingest.teams import ALIASES
 
 router = APIRouter(prefix="/api/v1/teams", tags=["teams"])
@@ -46,7 +47,7 @@ def normalise_abbreviation(value: str) -> str:
 
 @router.get("", response_model=TeamPage, responses=ERRORS, summary="List teams")
 async def list_teams(
-    reader: ReaderDep,
+    reader: ReadPoolDep,
     page: PaginationDep,
     conference: Annotated[Literal["East", "West"] | None, Query(description="filter")] = None,
 ) -> Response:
@@ -60,11 +61,11 @@ async def list_teams(
             responses={404: {"model": ErrorDetail, "description": "no such team"}, **ERRORS},
             summary="One team and its roster")
 async def get_team(
-    reader: ReaderDep,
+    reader: ReadPoolDep,
     abbreviation: Annotated[str, Path(min_length=1, max_length=16, pattern=r"^\s*[A-Za-z]+\s*$",
                                       description="abbreviation, case-insensitive (bos, BOS)")],
 ) -> Response:
     row = await reader.fetchrow(DETAIL_SQL, {"abbr": normalise_abbreviation(abbreviation)})
     if row is None:
-        raise HTTPException(404, detail=f"team {abbreviation!r} not found")
+        raise NotFound(f"team {abbreviation!r} not found")
     return Response(row[0], media_type="application/json")

@@ -1,5 +1,4 @@
-"""Database layer. Importing it registers the insights (0002) and refresh_runs (0003)
-tables on Base.metadata."""
+"""Database layer: engine, read pool, schema (``models``), migrations and write rules.
 
-from sports_analytics.db import refresh_runs as _refresh_runs  # noqa: F401
-from sports_analytics.insights import models as _insights_models  # noqa: F401
+Nothing here imports a domain package (analytics, ingest, insights, api).
+"""

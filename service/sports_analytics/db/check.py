@@ -14,9 +14,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from sports_analytics.config import Settings
-from sports_analytics.db.engine import db_error_reason
+from sports_analytics.db.errors import db_error_reason
 from sports_analytics.db.migrate import current_revisions, known_revisions, script_heads
-from sports_analytics.errors import DatabaseUnavailable
+from sports_analytics.exceptions import DatabaseUnavailable
 
 log = structlog.get_logger(__name__)
 

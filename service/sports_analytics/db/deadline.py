@@ -41,6 +41,7 @@ class Watchdog:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._pid = 0
+        self.severed = 0  # connections severed so far (a CLI command compares before/after)
 
     def arm(self, dbapi_conn: Any, seconds: float, what: str) -> None:
         self._ensure_thread()
@@ -68,6 +69,7 @@ class Watchdog:
             for key, (deadline, conn, what) in list(self._armed.items()):
                 if deadline <= now and self._armed.get(key, (None, None, None))[1] is conn:
                     self._armed.pop(key, None)
+                    self.severed += 1
                     _sever(conn, what)
 
 

@@ -2,40 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import sessionmaker
 
 from sports_analytics.config import Settings
 from sports_analytics.db.deadline import install_deadlines
-from sports_analytics.errors import UserFacingError
+
+JOB_DEADLINE_SETTING = "JOB_STATEMENT_TIMEOUT_MS"
 
 
-def db_error_reason(exc: DBAPIError) -> str:
-    """The driver's first line: says what failed without the SQL or its parameters."""
-    return str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+def job_deadline_message(settings: Settings) -> str:
+    """What a batch command says when one of its statements ran out of time."""
+    return (f"a statement exceeded the batch deadline of {settings.job_statement_timeout_ms} ms; "
+            f"raise {JOB_DEADLINE_SETTING} to allow longer runs")
 
 
-@contextmanager
-def command_engine(settings: Settings, *, application_name: str, failure: str) -> Iterator[Engine]:
-    """An engine for one CLI command: disposed afterwards, database errors become one line."""
-    engine = make_engine(settings, application_name=application_name)
-    try:
-        yield engine
-    except DBAPIError as exc:
-        raise UserFacingError(f"{failure}: {db_error_reason(exc)}") from None
-    finally:
-        engine.dispose()
+def is_deadline_error(exc: DBAPIError) -> bool:
+    """statement_timeout / lock_timeout cancellations (SQLSTATE 57014, 55P03)."""
+    return getattr(exc.orig, "sqlstate", None) in ("57014", "55P03")
 
 
-def make_engine(settings: Settings, *, application_name: str = "sports-analytics") -> Engine:
+def make_job_engine(settings: Settings, *, application_name: str) -> Engine:
+    """An engine for batch work: statement and lock deadlines from JOB_STATEMENT_TIMEOUT_MS."""
+    return make_engine(settings, application_name=application_name,
+                       statement_timeout_ms=settings.job_statement_timeout_ms)
+
+
+def make_engine(settings: Settings, *, application_name: str = "sports-analytics",
+                statement_timeout_ms: int | None = None) -> Engine:
+    timeout_ms = statement_timeout_ms or settings.db_statement_timeout_ms
+    # A batch transaction may compute in Python between statements for a while.
+    idle_ms = max(60_000, timeout_ms) if statement_timeout_ms else 60_000
     options = (
-        f"-c statement_timeout={settings.db_statement_timeout_ms} "
-        f"-c lock_timeout={settings.db_statement_timeout_ms} "
-        "-c idle_in_transaction_session_timeout=60000"
+        f"-c statement_timeout={timeout_ms} "
+        f"-c lock_timeout={timeout_ms} "
+        f"-c idle_in_transaction_session_timeout={idle_ms}"
     )
     engine = create_engine(
         settings.sqlalchemy_url,
@@ -51,10 +52,12 @@ def make_engine(settings: Settings, *, application_name: str = "sports-analytics
         },
     )
     # Client-side deadlines: a server that stops answering must not hang a request forever.
-    install_deadlines(engine, statement_timeout_ms=settings.db_statement_timeout_ms,
+    install_deadlines(engine, statement_timeout_ms=timeout_ms,
                       connect_timeout_s=settings.db_connect_timeout_seconds)
     return engine
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker:
-    return sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
+def libpq_conninfo(settings: Settings) -> str:
+    """The settings' database URL in the form libpq/psycopg accept (no SQLAlchemy driver)."""
+    url = settings.sqlalchemy_url.set(drivername="postgresql")
+    return url.render_as_string(hide_password=False)

@@ -21,13 +21,12 @@ from sqlalchemy import Connection, Engine, create_engine, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from sports_analytics.config import Settings
-from sports_analytics.db.engine import db_error_reason
-from sports_analytics.errors import DatabaseUnavailable, UserFacingError
+from sports_analytics.db.errors import db_error_reason
+from sports_analytics.db.writes import LockKey
+from sports_analytics.exceptions import CommandFailed, DatabaseUnavailable
 
 log = structlog.get_logger(__name__)
 
-# Arbitrary but fixed: every copy of this service must use the same key.
-MIGRATION_LOCK_KEY = 7_351_940_021
 LOCK_WAIT_SECONDS = 600
 
 
@@ -108,7 +107,7 @@ def _locked(settings: Settings, action: Callable[[Connection], None]) -> None:
         with engine.connect() as conn:
             conn.execute(text(f"SET lock_timeout = '{LOCK_WAIT_SECONDS}s'"))
             started = time.monotonic()
-            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+            conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": LockKey.MIGRATION})
             conn.execute(text("RESET lock_timeout"))
             conn.commit()
             log.info("migration lock acquired", waited_s=round(time.monotonic() - started, 3))
@@ -116,10 +115,10 @@ def _locked(settings: Settings, action: Callable[[Connection], None]) -> None:
                 action(conn)
             finally:
                 conn.rollback()
-                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK_KEY})
+                conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": LockKey.MIGRATION})
                 conn.commit()
     except DBAPIError as exc:
-        raise UserFacingError(f"migration failed: {db_error_reason(exc)}") from None
+        raise CommandFailed(f"migration failed: {db_error_reason(exc)}") from None
     finally:
         engine.dispose()
 

@@ -1,4 +1,4 @@
-"""The schema: the original project's seven tables (insights arrives with a later migration).
+"""The schema: every table is registered here, the one module Alembic's ``env.py`` imports.
 
 Conventions: surrogate integer keys, teams referenced by id, abbreviations unique.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -24,10 +25,16 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     func,
+    text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sports_analytics.db.base import Base
+from sports_analytics.db.refresh_runs import RefreshRun
+
+__all__ = ["Base", "Game", "GameFeatures", "Insight", "Player", "PlayerGameStats", "Prediction",
+           "RefreshRun", "Team", "TeamGameStats"]
 
 GAME_STATUSES = ("scheduled", "final")
 
@@ -63,7 +70,9 @@ class Player(Base):
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     __table_args__ = (
-        Index("ix_players_team_id_last_name", "team_id", "last_name"),
+        Index("ix_players_team_id_name", "team_id", "last_name", "first_name", "id"),
+        Index("ix_players_teamless_name", "last_name", "first_name", "id",
+              postgresql_where=text("team_id IS NULL")),
         CheckConstraint("jersey_number BETWEEN 0 AND 99", name="jersey_number_range"),
     )
 
@@ -97,9 +106,10 @@ class Game(Base):
         ),
         CheckConstraint("home_score >= 0 AND away_score >= 0", name="scores_non_negative"),
         CheckConstraint("season BETWEEN 1946 AND 2100", name="season_range"),
-        Index("ix_games_season_date", "season", "date"),
-        Index("ix_games_home_team_id_date", "home_team_id", "date"),
-        Index("ix_games_away_team_id_date", "away_team_id", "date"),
+        Index("ix_games_season_date_id", "season", "date", "id"),
+        Index("ix_games_home_team_id_date_id", "home_team_id", "date", "id"),
+        Index("ix_games_away_team_id_date_id", "away_team_id", "date", "id"),
+        Index("ix_games_date_id", "date", "id"),
     )
 
 
@@ -221,6 +231,37 @@ class Prediction(Base):
         CheckConstraint("home_win_prob BETWEEN 0 AND 1 AND away_win_prob BETWEEN 0 AND 1",
                         name="probabilities_in_range"),
         Index("ix_predictions_model_game_id", "model", "game_id"),
+    )
+
+
+class Insight(Base):
+    """Cached Gemini game briefs (migration 0002).
+
+    Keyed by (game, Gemini model, hash of the input facts). A finished game's facts no longer
+    change, so its brief is generated once; a scheduled game's facts move as earlier results,
+    features and predictions come in, so a new hash means a new brief. Rule-based briefs are
+    cheap and deterministic and are never stored, so a game gets a Gemini brief as soon as
+    Gemini is reachable again.
+    """
+
+    __tablename__ = "insights"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    game_id: Mapped[int] = mapped_column(ForeignKey("games.id", ondelete="CASCADE"))
+    model: Mapped[str] = mapped_column(String(64))
+    facts_hash: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16), server_default="gemini")
+    brief: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    prompt_tokens: Mapped[int | None] = mapped_column(Integer)
+    output_tokens: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+
+    __table_args__ = (
+        UniqueConstraint("game_id", "model", "facts_hash",
+                         name="uq_insights_game_model_facts_hash"),
+        CheckConstraint("source IN ('gemini', 'rules')", name="source"),
     )
 
 

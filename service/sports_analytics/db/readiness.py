@@ -27,6 +27,8 @@ import psycopg
 import structlog
 
 from sports_analytics.config import Settings
+from sports_analytics.db.engine import libpq_conninfo
+from sports_analytics.db.errors import db_error_reason
 from sports_analytics.db.migrate import known_revisions, script_heads
 
 log = structlog.get_logger(__name__)
@@ -47,12 +49,6 @@ class Readiness:
             body["detail"] = self.detail
         body["checks"] = self.checks
         return body
-
-
-def libpq_conninfo(settings: Settings) -> str:
-    """The settings' database URL in a form libpq/psycopg accepts (no SQLAlchemy driver)."""
-    url = settings.sqlalchemy_url.set(drivername="postgresql")
-    return url.render_as_string(hide_password=False)
 
 
 _VERSION_SQL = (
@@ -92,7 +88,7 @@ class ReadinessChecker:
         try:
             current = await asyncio.wait_for(self._current_revisions(), self._timeout)
         except (TimeoutError, OSError, psycopg.Error) as exc:
-            reason = _reason(exc)
+            reason = db_error_reason(exc)
             self._transition("unreachable", log.warning, "readiness: database unreachable",
                              reason=reason)
             return Readiness(False, UNREACHABLE,
@@ -139,9 +135,3 @@ class ReadinessChecker:
         finally:
             await conn.close()
 
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, TimeoutError):
-        return "timed out"
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__

@@ -24,13 +24,20 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from sports_analytics.config import Settings
-from sports_analytics.db.engine import db_error_reason, make_engine
-from sports_analytics.errors import DatabaseUnavailable, UserFacingError
-from sports_analytics.ingest.common import (
+from sports_analytics.db.engine import (
+    is_deadline_error,
+    job_deadline_message,
+    make_job_engine,
+)
+from sports_analytics.db.errors import db_error_reason
+from sports_analytics.db.writes import (
+    SEASON_MAX,
+    SEASON_MIN,
+    bump_data_version,
     bump_data_version_after_commit,
-    bump_data_version_in,
     copy_rows,
 )
+from sports_analytics.exceptions import DatabaseUnavailable, IngestError
 from sports_analytics.ingest.teams import ALIASES, ensure_teams
 
 log = structlog.get_logger(__name__)
@@ -42,17 +49,10 @@ REQUIRED_COLUMNS = ("season", "game_date", "game_id", "team", "opponent", "home_
 OPTIONAL_COLUMNS = ("plus_minus",)
 STAT_MAX = 999  # per team per game; far above any real value, far below SMALLINT
 MINUTES_MAX = Decimal("999.9")
-SEASON_MIN, SEASON_MAX = 1946, 2100
 EXTERNAL_ID_MAX = 64
 HOME_AWAY = {"h": True, "home": True, "a": False, "away": False}
 MADE_ATTEMPTED = (("fgm", "fga"), ("fg3m", "fg3a"), ("ftm", "fta"), ("fg3m", "fgm"),
                   ("oreb", "reb"))
-
-
-class IngestError(UserFacingError):
-    """A problem with the input file; the message starts with ``<file>:<line>:``."""
-
-    exit_code = 65  # EX_DATAERR
 
 
 @dataclass(frozen=True)
@@ -323,20 +323,21 @@ def ingest_csv(settings: Settings, path: str | Path) -> IngestSummary:
     path = Path(path)
     games = validate(path)
     rows = 2 * len(games)
-    engine = make_engine(settings, application_name="sports-analytics-ingest")
+    engine = make_job_engine(settings, application_name="sports-analytics-ingest")
     version: int | None = None
     try:
         with engine.begin() as conn:
-            conn.execute(text("SET LOCAL statement_timeout = '600s'"))
             # wait for a concurrent writer (a seed's TRUNCATE, another import), not 5 s
             conn.execute(text("SET LOCAL lock_timeout = '120s'"))
             inserted, updated, lines = _load(conn, path, games)
             if inserted or updated or lines:
-                bump_data_version_in(conn)
+                bump_data_version(conn)
                 conn.execute(text("ANALYZE games, team_game_stats"))
         if inserted or updated or lines:
             version = bump_data_version_after_commit(engine)
     except OperationalError as exc:
+        if is_deadline_error(exc):
+            raise IngestError(f"{path}: import failed: {job_deadline_message(settings)}") from None
         raise DatabaseUnavailable(f"database unavailable: {db_error_reason(exc)}") from None
     except IntegrityError as exc:
         reason = db_error_reason(exc)

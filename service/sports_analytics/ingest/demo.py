@@ -34,13 +34,19 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from sports_analytics.config import Settings
-from sports_analytics.db.engine import db_error_reason, make_engine
-from sports_analytics.errors import DatabaseUnavailable, UserFacingError
-from sports_analytics.ingest.common import (
+from sports_analytics.db.engine import (
+    is_deadline_error,
+    job_deadline_message,
+    make_job_engine,
+)
+from sports_analytics.db.errors import db_error_reason
+from sports_analytics.db.writes import (
+    LockKey,
+    bump_data_version,
     bump_data_version_after_commit,
-    bump_data_version_in,
     copy_rows,
 )
+from sports_analytics.exceptions import CommandFailed, DatabaseUnavailable
 from sports_analytics.ingest.teams import NBA_TEAMS, TeamRef, ensure_teams
 
 log = structlog.get_logger(__name__)
@@ -61,7 +67,7 @@ B2B_REFUSAL = 0.7
 
 # Every table the demo replaces; TRUNCATE ... CASCADE also empties tables that reference these
 # (features, predictions, insights) so derived data never outlives its games.
-_REPLACED_TABLES = ("player_game_stats", "team_game_stats", "games", "players")
+REPLACED_TABLES = _REPLACED_TABLES = ("player_game_stats", "team_game_stats", "games", "players")
 
 FIRST_NAMES = (
     "Aaron", "Adrian", "Alonzo", "Andre", "Anthony", "Ben", "Bobby", "Brandon", "Caleb", "Cam",
@@ -416,9 +422,7 @@ def load(conn: Connection, data: DemoData) -> None:
     expected = {t.abbreviation: t.id for t in data.teams}
     wrong = {a for a, i in expected.items() if team_ids.get(a) != i}
     if wrong:
-        from sports_analytics.errors import UserFacingError
-
-        raise UserFacingError(
+        raise CommandFailed(
             f"teams table disagrees with the NBA reference ids for {sorted(wrong)}"
         )
     copy_rows(conn, "players",
@@ -436,44 +440,46 @@ def load(conn: Connection, data: DemoData) -> None:
         sql = (f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                f"(SELECT coalesce(max(id), 0) + 1 FROM {table}), false)")
         conn.execute(text(sql))
-    bump_data_version_in(conn)
+    bump_data_version(conn)
     # Fresh planner statistics: the API's queries are planned against them right away.
     conn.execute(text(f"ANALYZE {', '.join(('teams', *_REPLACED_TABLES))}"))
 
 
-# Serialises concurrent seeders (several replicas starting at once): the second one waits,
-# then sees the games and does nothing.
-SEED_LOCK_KEY = 7_351_940_022
-
-
-def seed_demo(settings: Settings, force: bool = False) -> bool:
-    """Load the synthetic demo season. Returns True if it loaded, False if games existed.
+def seed_demo(settings: Settings, force: bool = False, seasons: int = 1) -> bool:
+    """Load the synthetic demo season (or ``seasons`` consecutive ones, ending with it: see
+    ingest/demo_history.py). Returns True if it loaded, False if games existed.
 
     With ``force`` every game, box score, player and derived row is replaced by the demo, in
     one transaction: readers see the old data or the new, never a mix.
     """
     started = time.monotonic()
-    engine = make_engine(settings, application_name="sports-analytics-seed")
+    engine = make_job_engine(settings, application_name="sports-analytics-seed")
     try:
         with engine.begin() as conn:
-            conn.execute(text("SET LOCAL statement_timeout = '300s'"))
-            # wait for a concurrent seeder however long it takes, not the API's lock_timeout
-            conn.execute(text("SET LOCAL lock_timeout = '300s'"))
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": SEED_LOCK_KEY})
+            # JOB_STATEMENT_TIMEOUT_MS bounds statements and the wait for a concurrent seeder
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LockKey.SEED})
             has_games = conn.execute(text("SELECT EXISTS (SELECT 1 FROM games)")).scalar()
             if has_games and not force:
                 log.info("demo seed skipped: games already exist (use --force to replace)")
                 return False
-            data = generate()
-            load(conn, data)
+            if seasons == 1:
+                data = generate()
+                load(conn, data)
+                loaded = {"seasons": 1, "games": len(data.games), "players": len(data.players),
+                          "player_lines": len(data.player_lines)}
+            else:
+                from sports_analytics.ingest.demo_history import replace_with_history
+
+                loaded = replace_with_history(conn, seasons)
         bump_data_version_after_commit(engine)
-        log.info("demo season loaded (synthetic data)", season=DEMO_SEASON, games=len(data.games),
-                 players=len(data.players), player_lines=len(data.player_lines),
+        log.info("demo season loaded (synthetic data)", season=DEMO_SEASON, **loaded,
                  replaced=bool(has_games), seconds=round(time.monotonic() - started, 2))
         return True
     except OperationalError as exc:
+        if is_deadline_error(exc):
+            raise CommandFailed(f"demo seed failed: {job_deadline_message(settings)}") from None
         raise DatabaseUnavailable(f"database unavailable: {db_error_reason(exc)}") from None
     except DBAPIError as exc:
-        raise UserFacingError(f"demo seed failed: {db_error_reason(exc)}") from None
+        raise CommandFailed(f"demo seed failed: {db_error_reason(exc)}") from None
     finally:
         engine.dispose()

@@ -13,22 +13,15 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from sports_analytics.db.writes import FEATURE_COLUMNS
+from sports_analytics.exceptions import GameNotFound
+
 # Bump when the facts, the prompt or the response schema change: every cached brief is
 # then regenerated on its next request.
 BRIEF_VERSION = "brief-v1"
 
-FEATURE_FIELDS = (
-    "games_played", "win_pct_last5", "win_pct_last10", "point_diff_last5", "point_diff_last10",
-    "season_win_pct", "h2h_win_pct", "h2h_avg_margin", "rest_days", "back_to_back",
-    "off_rating_last5", "def_rating_last5", "pace_last5", "efg_pct_last5", "ts_pct_last5",
-    "streak",
-)
 BOX_FIELDS = ("points", "rebounds", "offensive_rebounds", "assists", "steals", "blocks",
               "turnovers", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta")
-
-
-class GameNotFound(LookupError):
-    pass
 
 
 def load_facts(conn: Connection, game_id: int) -> dict[str, Any]:
@@ -58,7 +51,7 @@ def load_facts(conn: Connection, game_id: int) -> dict[str, Any]:
         {"season": game["season"], "date": game["date"], "h": game["home_id"],
          "a": game["away_id"]}).mappings()}
     features = {r["team_id"]: r for r in conn.execute(text(
-        f"SELECT team_id, {', '.join(FEATURE_FIELDS)} FROM game_features "  # noqa: S608
+        f"SELECT team_id, {', '.join(FEATURE_COLUMNS)} FROM game_features "  # noqa: S608
         "WHERE game_id = :id"), {"id": game_id}).mappings()}
     predictions = {r["model"]: {
         "home_win_prob": round(r["home_win_prob"], 4),
@@ -98,7 +91,7 @@ def load_facts(conn: Connection, game_id: int) -> dict[str, Any]:
             "city": game[f"{prefix}_city"],
             "record_before": {"wins": rec["wins"] if rec else 0,
                               "losses": rec["losses"] if rec else 0},
-            "features": {k: feat[k] for k in FEATURE_FIELDS} if feat else None,
+            "features": {k: feat[k] for k in FEATURE_COLUMNS} if feat else None,
         }
         if final:
             out["box_score"] = box.get(tid)

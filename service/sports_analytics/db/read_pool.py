@@ -1,14 +1,16 @@
-"""The read path of the data routes: one query, JSON built by PostgreSQL, bytes out.
+"""The read-only connection pool of the data routes: one query, one round trip, bytes out.
 
 Each worker keeps a small pool of psycopg ``AsyncConnection`` objects in autocommit mode, so a
 request costs exactly one round trip: no pool pre-ping, no BEGIN/ROLLBACK, and psycopg prepares
-the statement after a few executions. The queries return ``json_build_object(...)::text``, which
-goes to the client as-is; Python never builds dicts for the response.
+the statement after a few executions. The routes' queries return ``json_build_object(...)::text``,
+which goes to the client as-is; Python never builds dicts for the response.
 
 A connection that breaks (server restart, network) is dropped and the query retried once on a
 fresh connection, which is what ``pool_pre_ping`` would buy without paying for it on every
-request. When the database cannot be reached the route answers
-``503 {"detail": "database unavailable"}``.
+request. When the database cannot be reached :class:`DatabaseUnavailable` is raised (the API
+answers 503 with ``Retry-After``).
+
+The pool is built in the application's lifespan and closed on shutdown.
 """
 
 from __future__ import annotations
@@ -16,34 +18,24 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Any
 
 import psycopg
 import structlog
-from fastapi import Depends, HTTPException, Request
-from sqlalchemy.engine import URL
 
 from sports_analytics.config import Settings
+from sports_analytics.db.engine import libpq_conninfo
+from sports_analytics.db.errors import db_error_reason
+from sports_analytics.exceptions import DatabaseUnavailable
 
 log = structlog.get_logger(__name__)
 
-DB_UNAVAILABLE = "database unavailable"
 
-
-class DatabaseUnavailableHTTP(HTTPException):
-    def __init__(self) -> None:
-        super().__init__(status_code=503, detail=DB_UNAVAILABLE)
-
-
-def conninfo(url: URL) -> str:
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-class PgReader:
-    """A tiny asyncio connection pool for read-only, single-statement queries."""
+class ReadPool:
+    """A small asyncio pool of read-only psycopg connections for single-statement queries."""
 
     def __init__(self, settings: Settings, size: int | None = None) -> None:
-        self._conninfo = conninfo(settings.sqlalchemy_url)
+        self._conninfo = libpq_conninfo(settings)
         self._connect_kwargs: dict[str, Any] = {
             "autocommit": True,
             "connect_timeout": settings.db_connect_timeout_seconds,
@@ -75,8 +67,8 @@ class PgReader:
         try:
             return await psycopg.AsyncConnection.connect(self._conninfo, **self._connect_kwargs)
         except psycopg.OperationalError as exc:
-            log.warning("database connect failed", reason=_first_line(exc))
-            raise DatabaseUnavailableHTTP() from None
+            log.warning("database connect failed", reason=db_error_reason(exc))
+            raise DatabaseUnavailable() from None
 
     async def fetchrow(self, sql: str, params: Mapping[str, Any] | None = None) -> tuple | None:
         """Run one statement and return its first row (or None)."""
@@ -85,7 +77,7 @@ class PgReader:
             await asyncio.wait_for(sem.acquire(), self._acquire_timeout)
         except TimeoutError:
             log.warning("database pool exhausted", size=self.size)
-            raise DatabaseUnavailableHTTP() from None
+            raise DatabaseUnavailable() from None
         self.in_use += 1
         try:
             for attempt in (1, 2):
@@ -97,16 +89,16 @@ class PgReader:
                     await _discard(conn)
                     if reused and attempt == 1 and conn.broken:
                         continue  # a stale pooled connection: retry once on a fresh one
-                    log.warning("database query failed", reason=_first_line(exc))
-                    raise DatabaseUnavailableHTTP() from None
-                except DatabaseUnavailableHTTP:
+                    log.warning("database query failed", reason=db_error_reason(exc))
+                    raise DatabaseUnavailable() from None
+                except DatabaseUnavailable:
                     raise  # timed out: the background query closes the connection itself
                 except BaseException:
                     await _discard(conn)
                     raise
                 self._idle.append(conn)
                 return row
-            raise DatabaseUnavailableHTTP()  # pragma: no cover - loop always returns or raises
+            raise DatabaseUnavailable()  # pragma: no cover - loop always returns or raises
         finally:
             self.in_use -= 1
             sem.release()
@@ -135,7 +127,7 @@ class PgReader:
         if not done:
             task.add_done_callback(_close_when_done(conn))
             log.warning("database query timed out client-side", timeout_s=self._query_timeout)
-            raise DatabaseUnavailableHTTP()
+            raise DatabaseUnavailable()
         return task.result()
 
     async def close(self) -> None:
@@ -162,25 +154,3 @@ async def _discard(conn: psycopg.AsyncConnection) -> None:
     # Bounded: closing must not hang on a server that does not answer.
     with contextlib.suppress(Exception):  # already broken: nothing more to do
         await asyncio.wait_for(conn.close(), 1.0)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-def reader_of(app: Any) -> PgReader:
-    state = app.state
-    reader = getattr(state, "pg_reader", None)
-    if reader is None:
-        reader = state.pg_reader = PgReader(state.settings)
-    return reader
-
-
-async def get_reader(request: Request) -> PgReader:
-    # async: FastAPI would run a plain ``def`` dependency in its threadpool, on every request
-    return reader_of(request.app)
-
-
-ReaderDep = Annotated[PgReader, Depends(get_reader)]
-
