@@ -79,6 +79,13 @@ ENV PATH=/opt/venv/bin:$PATH \
 WORKDIR /app
 USER 10001:10001
 EXPOSE 8000
+# Health for a plain `docker run`: /readyz (database up, schema at head) with the image's own
+# Python, so no curl or wget is added. Compose defines its own healthcheck for `api` and turns
+# this one off for the one-shot `migrate`; Kubernetes ignores HEALTHCHECK and uses the chart's
+# probes. Commands other than `serve` (migrate, ingest, ...) start no server and report
+# unhealthy: run them with `--no-healthcheck`.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+  CMD ["python", "-Sc", "import os, urllib.request as u; u.urlopen('http://127.0.0.1:%s/readyz' % os.environ.get('PORT', '8000'), timeout=4)"]
 ENTRYPOINT ["sports-analytics"]
 CMD ["serve"]
 

@@ -137,6 +137,9 @@ def test_migrate_service(compose: dict) -> None:
     script = " ".join(mig["command"])
     assert "sports-analytics migrate" in script and "sports-analytics seed-demo" in script
     assert _env(mig)["SEED_DEMO_DATA"] == "${SEED_DEMO_DATA:-true}"
+    # the image's HEALTHCHECK is for `serve`; the one-shot job turns it off, the API has its own
+    assert mig["healthcheck"] == {"disable": True}
+    assert "/readyz" in " ".join(api["healthcheck"]["test"])
 
 
 def test_api_service(compose: dict) -> None:
