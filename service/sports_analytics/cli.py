@@ -31,7 +31,8 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
 def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
     from sports_analytics.ingest.demo import seed_demo
 
-    if seed_demo(settings, force=args.force):  # False: games existed, nothing was loaded
+    # False: games existed, nothing was loaded
+    if seed_demo(settings, force=args.force) and not args.no_analytics:
         from sports_analytics.analytics.features import compute_features_cli
         from sports_analytics.analytics.predictions import run_predictions_cli
 
@@ -41,9 +42,9 @@ def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _ingest(settings: Settings, args: argparse.Namespace) -> int:
-    from sports_analytics.ingest.csv_import import ingest_csv
+    from sports_analytics.ingest.csv_catchup import ingest_paths
 
-    ingest_csv(settings, args.path)
+    ingest_paths(settings, args.path, analytics=not args.no_analytics)
     return 0
 
 
@@ -80,9 +81,15 @@ def build_parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed-demo", help="load the synthetic demo season")
     seed.add_argument("--force", action="store_true", help="reload even if games exist")
     seed.set_defaults(func=_seed_demo)
-    ingest = sub.add_parser("ingest", help="import games from a team game-log CSV")
-    ingest.add_argument("path", help="CSV file (see docs/ingest-format.md)")
+    ingest = sub.add_parser("ingest", help="import team game-log, player-lines and schedule CSVs")
+    ingest.add_argument("path", nargs="+", help="CSV file(s) (see docs/ingest-format.md)")
     ingest.set_defaults(func=_ingest)
+    from sports_analytics.ingest.commands import add_data_commands
+
+    add_data_commands(sub)
+    for p in (seed, ingest):
+        p.add_argument("--no-analytics", action="store_true",
+                       help="skip recomputing the features and predictions the new data affects")
     sub.add_parser("check", help="validate config and database connectivity").set_defaults(
         func=_check
     )

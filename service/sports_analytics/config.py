@@ -87,6 +87,12 @@ class Settings(BaseSettings):
     gemini_breaker_failures: int = Field(5, ge=1, le=100)
     gemini_breaker_cooldown_seconds: float = Field(30.0, ge=0, le=3600)
 
+    # NBA stats API (``sync`` and ``refresh``): requests go to {NBA_STATS_BASE_URL}/{endpoint}.
+    nba_stats_base_url: str = Field("https://stats.nba.com/stats", pattern=r"^https?://\S+$")
+    nba_stats_timeout_seconds: float = Field(30.0, gt=0, le=600)
+    nba_stats_request_delay_seconds: float = Field(0.6, ge=0, le=60)
+    nba_stats_max_retries: int = Field(3, ge=0, le=10)
+
     # Build metadata, set by the image; reported by /version.
     app_version: str | None = None
     git_sha: str = "unknown"

@@ -15,7 +15,7 @@ Gauges use a ``live*`` multiprocess mode so a dead worker's value disappears onc
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from prometheus_client import (
@@ -28,6 +28,7 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
+from prometheus_client.registry import Collector
 
 MULTIPROCESS = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
 if MULTIPROCESS:
@@ -91,15 +92,24 @@ gemini_tokens_total = Counter(
 )
 
 
-def render() -> bytes:
-    """The exposition text for one scrape."""
+def render(extra: Sequence[Collector] = ()) -> bytes:
+    """The exposition text for one scrape; ``extra`` collectors (read from the database,
+    not per process, such as api/freshness.py) are added once, not once per worker."""
     if MULTIPROCESS:
         from prometheus_client import multiprocess
 
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
+        for collector in extra:
+            registry.register(collector)
         return generate_latest(registry)
-    return generate_latest(REGISTRY)
+    out = generate_latest(REGISTRY)
+    if extra:
+        own = CollectorRegistry(auto_describe=False)
+        for collector in extra:
+            own.register(collector)
+        out += generate_latest(own)
+    return out
 
 
 def set_build_info(version: str, git_sha: str) -> None:

@@ -2,12 +2,13 @@
 
 from fastapi import APIRouter
 
-from sports_analytics.api import analytics, games, ops, players, standings, teams
+from sports_analytics.api import analytics, games, ops, players, schedule, standings, teams
 
 ROUTERS: list[APIRouter] = [
     ops.router,
     teams.router,
     players.router,
+    schedule.router,  # before games: /games/upcoming must not match /games/{game_id}
     games.router,
     standings.router,
     analytics.router,
