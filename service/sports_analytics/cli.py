@@ -32,12 +32,12 @@ def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
     from sports_analytics.ingest.demo import seed_demo
 
     # False: games existed, nothing was loaded
-    if seed_demo(settings, force=args.force) and not args.no_analytics:
+    if seed_demo(settings, force=args.force, seasons=args.seasons) and not args.no_analytics:
         from sports_analytics.analytics.features import compute_features_cli
         from sports_analytics.analytics.predictions import run_predictions_cli
 
-        compute_features_cli(settings)
-        run_predictions_cli(settings)
+        compute_features_cli(settings, full=True)  # every row is new: no change detection
+        run_predictions_cli(settings, full=True)
     return 0
 
 
@@ -58,14 +58,14 @@ def _check(settings: Settings, args: argparse.Namespace) -> int:
 def _features(settings: Settings, args: argparse.Namespace) -> int:
     from sports_analytics.analytics.features import compute_features_cli
 
-    compute_features_cli(settings, season=args.season)
+    compute_features_cli(settings, season=args.season, full=args.full)
     return 0
 
 
 def _predict(settings: Settings, args: argparse.Namespace) -> int:
     from sports_analytics.analytics.predictions import run_predictions_cli
 
-    run_predictions_cli(settings, season=args.season)
+    run_predictions_cli(settings, season=args.season, full=args.full)
     return 0
 
 
@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     seed = sub.add_parser("seed-demo", help="load the synthetic demo season")
     seed.add_argument("--force", action="store_true", help="reload even if games exist")
+    seed.add_argument("--seasons", type=int, default=1, metavar="N",
+                      help="N consecutive synthetic seasons ending with 2025-26 (default 1)")
     seed.set_defaults(func=_seed_demo)
     ingest = sub.add_parser("ingest", help="import team game-log, player-lines and schedule CSVs")
     ingest.add_argument("path", nargs="+", help="CSV file(s) (see docs/ingest-format.md)")
@@ -99,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     ):
         p = sub.add_parser(name, help=helptext)
         p.add_argument("--season", type=int, default=None, help="only this season")
+        p.add_argument("--full", action="store_true",
+                       help="recompute every game (default: only games whose inputs changed)")
         p.set_defaults(func=func)
     return parser
 

@@ -15,7 +15,11 @@ Everything is streamed season by season with COPY inside one transaction: 40 sea
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
+import os
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
@@ -31,6 +35,8 @@ from sports_analytics.ingest.demo import (
 )
 
 MAX_SEASONS = DEMO_SEASON - 1946 + 1
+GAMES_PER_SEASON = 1230  # the NBA formula: 30 teams x 82 games / 2
+PLAYER_ID_BLOCK = 1000  # player ids of season k are k * 1000 + 1 ...: rosters are < 500
 PLAYER_COLUMNS = ("id", "first_name", "last_name", "team_id", "position", "jersey_number",
                   "height_cm", "active")
 GAME_COLUMNS = ("id", "season", "date", "home_team_id", "away_team_id", "home_score",
@@ -75,15 +81,45 @@ def season_rows(season: int, data: DemoData, game_offset: int, player_offset: in
     return players, games, team_lines, player_lines
 
 
-def generate_history(seasons: int) -> Iterator[tuple[int, tuple[list, list, list, list]]]:
-    """(season, rows) for each season, oldest first; game and player ids run on across seasons."""
-    game_offset = player_offset = 0
+def _season_job(season: int, game_offset: int, player_offset: int) -> tuple[list, ...]:
+    data = generate(season_seed(season))
+    assert len(data.games) == GAMES_PER_SEASON and len(data.players) < PLAYER_ID_BLOCK
+    return season_rows(season, data, game_offset, player_offset, season == DEMO_SEASON)
+
+
+def _offsets(seasons: int) -> list[tuple[int, int, int]]:
+    """(season, game id offset, player id offset): fixed blocks, so seasons are independent."""
+    out, game_offset, player_offset = [], 0, 0
     for season in history_seasons(seasons):
-        data = generate(season_seed(season))
-        rows = season_rows(season, data, game_offset, player_offset, season == DEMO_SEASON)
-        game_offset += len(data.games)
-        player_offset += len(data.players)
-        yield season, rows
+        out.append((season, game_offset, player_offset))
+        game_offset += GAMES_PER_SEASON
+        player_offset += PLAYER_ID_BLOCK
+    return out
+
+
+def generate_history(seasons: int,
+                     workers: int | None = None) -> Iterator[tuple[int, tuple[list, ...]]]:
+    """(season, rows) for each season, oldest first, generated ahead in worker processes.
+
+    Seasons are independent (own seed, own id block), so up to ``workers`` of them are built
+    in parallel while the caller writes the previous one; results come back in order.
+    """
+    jobs = _offsets(seasons)
+    workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+    if workers <= 1 or seasons <= 2:
+        for season, go, po in jobs:
+            yield season, _season_job(season, go, po)
+        return
+    # spawn, not fork: a forked child would share the parent's open database socket.
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pending: deque[tuple[int, Future]] = deque()
+        queue = deque(jobs)
+        while queue or pending:
+            while queue and len(pending) < workers + 1:  # bounded: a few seasons in memory
+                season, go, po = queue.popleft()
+                pending.append((season, pool.submit(_season_job, season, go, po)))
+            season, future = pending.popleft()
+            yield season, future.result()
 
 
 def load_history(conn: Connection, seasons: int) -> HistoryCounts:
