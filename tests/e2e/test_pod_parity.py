@@ -449,3 +449,84 @@ def test_rendered_pods_run_under_docker_like_the_kubelet_runs_them(
     assert took <= grace, f"shutdown took {took:.1f}s > terminationGracePeriodSeconds {grace}"
     assert_clean_logs(logs.stdout + logs.stderr, password, "api")
     print(f"preStop + SIGTERM -> exit 0 in {took:.1f}s (grace {grace}s)")
+
+
+def _psql(ws: dict[str, Any], sql: str) -> list[str]:
+    out = sh("docker", "exec", ws["pg"], "psql", "-U", "analyst", "-d", "sports_analytics", "-AtX",
+             "-v", "ON_ERROR_STOP=1", "-c", sql).stdout
+    return [line for line in out.splitlines() if line]
+
+
+def test_rendered_refresh_cronjob_runs_under_docker_against_a_fake_stats_api(
+        app_image: str, workspace: dict[str, Any]) -> None:
+    """The CronJob's job template, run exactly as rendered (after the migration Job's container):
+    `sports-analytics refresh` against a fake NBA stats API listening on the Docker network's
+    gateway. It exits 0 within activeDeadlineSeconds, logs JSON only (no password), and leaves
+    the season's finals, box scores, upcoming games and their predictions in the database; the
+    next night's run with no new upstream data changes nothing."""
+    from tests.helpers.fake_stats import FakeStats
+
+    ws = workspace
+    password = "pw-" + secrets.token_hex(16)
+    gateway = sh("docker", "network", "inspect", "-f", "{{(index .IPAM.Config 0).Gateway}}",
+                 ws["network"]).stdout.strip()
+    fake = FakeStats().start(host=gateway)
+    try:
+        values = {
+            "image": split_image(app_image),
+            "secrets": {"existingSecret": "", "create": True, "values": {"postgresPassword": password}},
+            "database": {"host": "parity-postgres", "sslMode": "disable"},
+            "refresh": {"enabled": True, "stats": {"baseUrl": fake.base_url}},
+        }
+        rendered = Rendered(_renderer().render(values, release=RELEASE, namespace=NAMESPACE))
+        cron, job = rendered.one("CronJob"), rendered.one("Job")
+        job_spec = cron["spec"]["jobTemplate"]["spec"]
+        refresh_pod, migrate_pod = job_spec["template"]["spec"], job["spec"]["template"]["spec"]
+        refresh_c = refresh_pod["containers"][0]
+        assert refresh_c["image"] == app_image and refresh_c["args"][0] == "refresh"
+        assert refresh_pod["restartPolicy"] == "Never"
+
+        start_postgres(ws, password)
+        migrate = docker_run_for(migrate_pod, migrate_pod["containers"][0], rendered, ws["dir"])
+        ws["containers"].append(f"{ws['network']}-migrate")
+        proc = sh("docker", "run", "--name", f"{ws['network']}-migrate", "--network", ws["network"],
+                  *migrate.args, migrate.image, *migrate.argv, timeout=300, check=False)
+        assert proc.returncode == 0, f"migration exited {proc.returncode}:\n{(proc.stdout + proc.stderr)[-4000:]}"
+
+        run = docker_run_for(refresh_pod, refresh_c, rendered, ws["dir"])
+        assert f"NBA_STATS_BASE_URL={fake.base_url}" in run.args
+        versions = []
+        for night in (1, 2):
+            name = f"{ws['network']}-refresh-{night}"
+            ws["containers"].append(name)
+            calls_before = fake.calls("scheduleleaguev2")
+            started = time.monotonic()
+            proc = sh("docker", "run", "--name", name, "--network", ws["network"], *run.args,
+                      run.image, *run.argv, timeout=job_spec["activeDeadlineSeconds"], check=False)
+            took = time.monotonic() - started
+            logs = proc.stdout + proc.stderr
+            assert proc.returncode == 0, f"refresh night {night} exited {proc.returncode}:\n{logs[-4000:]}"
+            # the command's one result line, `refresh: {...}`; every other line is a JSON log line
+            results = [line for line in logs.splitlines() if line.startswith("refresh: ")]
+            assert len(results) == 1, logs[-4000:]
+            assert json.loads(results[0].removeprefix("refresh: "))["outcome"] == "success"
+            logs = "\n".join(line for line in logs.splitlines() if not line.startswith("refresh: "))
+            assert_clean_logs(logs, password, f"refresh #{night}")
+            events = [json.loads(line).get("event") for line in logs.splitlines() if line.strip()]
+            assert "refresh complete" in events, events
+            assert fake.calls("scheduleleaguev2") > calls_before, "the container never reached the fake"
+            versions.append(_psql(ws, "SELECT data_version FROM refresh_runs ORDER BY id DESC LIMIT 1"))
+            print(f"\nrefresh CronJob container, night {night}: exit 0 in {took:.1f}s")
+    finally:
+        fake.stop()
+
+    # the season is in: three finals with box scores, three games to come, all predicted
+    assert _psql(ws, "SELECT status, count(*) FROM games GROUP BY status ORDER BY status") == \
+        ["final|3", "scheduled|3"]
+    assert _psql(ws, "SELECT count(*) FROM team_game_stats") == ["6"]
+    assert _psql(ws, "SELECT count(*) FROM player_game_stats") == ["18"]
+    assert _psql(ws, "SELECT count(DISTINCT p.game_id) FROM predictions p JOIN games g "
+                     "ON g.id = p.game_id WHERE g.status = 'scheduled'") == ["3"]
+    assert _psql(ws, "SELECT outcome, source FROM refresh_runs ORDER BY id") == \
+        ["success|nba_stats", "success|nba_stats"]
+    assert versions[0] == versions[1], f"a night with nothing new bumped the data version: {versions}"
