@@ -15,12 +15,14 @@ DATA_TABLES = ("teams", "players", "games", "team_game_stats", "player_game_stat
                "game_features", "predictions", "insights")
 
 
-def stats_env(fake: FakeStats, **extra: str) -> dict[str, str]:
-    return {"NBA_STATS_BASE_URL": fake.base_url, "NBA_STATS_TIMEOUT_SECONDS": "1",
+def stats_env(fake: FakeStats | None, **extra: str) -> dict[str, str]:
+    """Points the CLI at ``fake``; with None, at a port where nothing listens."""
+    base = fake.base_url if fake is not None else "http://127.0.0.1:9"
+    return {"NBA_STATS_BASE_URL": base, "NBA_STATS_TIMEOUT_SECONDS": "1",
             "NBA_STATS_REQUEST_DELAY_SECONDS": "0", "NBA_STATS_MAX_RETRIES": "2", **extra}
 
 
-def run_cli(db_url: str, fake: FakeStats, *args: str, timeout: float = 120,
+def run_cli(db_url: str, fake: FakeStats | None, *args: str, timeout: float = 120,
             **extra: str) -> subprocess.CompletedProcess[str]:
     env = cli_env(db_url, **stats_env(fake, **extra))
     return subprocess.run([cli_path(), *args], env=env, capture_output=True, text=True,
@@ -50,7 +52,7 @@ def digest(db_url: str) -> dict[str, Any]:
             for table in DATA_TABLES:
                 out[table] = conn.execute(sa.text(
                     f"SELECT count(*), md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) "
-                    f"FROM {table} t")).one()  # noqa: S608 (fixed table names)
+                    f"FROM {table} t")).one()
             out["data_version"] = conn.execute(
                 sa.text("SELECT last_value FROM data_version_seq")).scalar()
             return out

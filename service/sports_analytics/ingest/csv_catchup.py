@@ -1,6 +1,6 @@
 """The offline route: team game-log, player-lines and schedule CSVs (docs/ingest-format.md).
 
-A file's kind comes from its header: ``player_id`` makes a player-lines file, ``home`` and
+A file's kind comes from its header: ``player_id`` makes a player-lines file, ``home`` or
 ``away`` (without ``team``) a schedule file, anything else a team game-log file. A set of
 files is validated completely and then written in one transaction through the same writer
 as ``sync`` (:mod:`nba_write`), so the rules are the same: the CSV import's arithmetic per
@@ -40,7 +40,7 @@ def file_kind(path: Path) -> str:
         return "team"  # the team import reports the problem with its own message
     if "player_id" in header:
         return "players"
-    if "home" in header and "away" in header and "team" not in header:
+    if ("home" in header or "away" in header) and "team" not in header:
         return "schedule"
     return "team"
 
