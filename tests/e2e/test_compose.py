@@ -9,6 +9,7 @@ migration keeps the API from starting.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import socket
 import subprocess
@@ -321,3 +322,58 @@ def test_dev_override_reloads_edited_source(compose_project, tmp_path: Path) -> 
     # the database is published on loopback for local tools
     with socket.create_connection(("127.0.0.1", pg_port), timeout=5):
         pass
+
+
+# --- the nightly refresh --------------------------------------------------------------------
+
+
+def test_compose_run_refresh_fills_the_stack_from_a_fake_stats_api(compose_project) -> None:
+    """`docker compose run --rm refresh` against a stack without the demo season, with
+    NBA_STATS_BASE_URL pointing at a fake NBA stats API on the project network's gateway: it
+    exits 0 with JSON logs, the season's finals and upcoming games (with predictions) land in
+    the stack's database, the run is recorded, and the container is removed."""
+    from tests.helpers.fake_stats import FakeStats
+
+    project = compose_project(env={"SEED_DEMO_DATA": "false"})
+    proc = project.up(check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:] + project.logs()[-4000:]
+    gateway = docker("network", "inspect", "-f", "{{(index .IPAM.Config 0).Gateway}}",
+                     f"{project.name}_default").stdout.strip()
+    fake = FakeStats().start(host=gateway)
+    try:
+        project.env.update({"NBA_STATS_BASE_URL": fake.base_url, "NBA_STATS_REQUEST_DELAY_SECONDS": "0"})
+        started = time.monotonic()
+        run = project.compose("run", "--rm", "-T", "refresh", check=False, timeout=600)
+        took = time.monotonic() - started
+        assert fake.calls("scheduleleaguev2") >= 1, "the refresh container never reached the fake"
+    finally:
+        fake.stop()
+    assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-3000:]
+    # stdout: the command's one result line, `refresh: {...}`; stderr: JSON log lines (and
+    # Compose's own progress lines about the project's containers)
+    results = [ln for ln in run.stdout.splitlines() if ln.strip()]
+    assert len(results) == 1 and results[0].startswith("refresh: "), run.stdout[-2000:]
+    assert json.loads(results[0].removeprefix("refresh: "))["outcome"] == "success"
+    lines = [ln for ln in run.stderr.splitlines()
+             if ln.strip() and not re.match(r"\s*(Container|Network|Volume) ", ln)]
+    assert lines and all(ln.startswith("{") for ln in lines), lines[:5]
+    events = [json.loads(ln).get("event") for ln in lines]
+    assert "refresh complete" in events, events
+    print(f"\ndocker compose run --rm refresh: exit 0 in {took:.1f}s")
+
+    def psql(sql: str) -> list[str]:
+        out = project.compose("exec", "-T", "postgres", "psql", "-U", "analyst", "-d", "sports_analytics",
+                              "-AtX", "-v", "ON_ERROR_STOP=1", "-c", sql).stdout
+        return [ln for ln in out.splitlines() if ln]
+
+    assert psql("SELECT status, count(*) FROM games GROUP BY status ORDER BY status") == \
+        ["final|3", "scheduled|3"]
+    assert psql("SELECT count(DISTINCT p.game_id) FROM predictions p JOIN games g ON g.id = p.game_id "
+                "WHERE g.status = 'scheduled'") == ["3"]
+    assert psql("SELECT outcome, source FROM refresh_runs") == ["success|nba_stats"]
+    leftovers = docker("ps", "-aq", "--filter", f"label=com.docker.compose.project={project.name}",
+                       "--filter", "label=com.docker.compose.service=refresh").stdout.split()
+    assert leftovers == [], "--rm left the refresh container behind"
+    # the API serves what the refresh loaded
+    status, body, _ = http_get(f"{project.base_url}/api/v1/games?season={fake.season}&status=scheduled")
+    assert status == 200 and json.loads(body)["total"] == 3, body[:300]
