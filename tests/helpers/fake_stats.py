@@ -53,6 +53,14 @@ COUNTING = ("FGM", "FGA", "FG3M", "FG3A", "FTM", "FTA", "OREB", "DREB", "REB", "
             "BLK", "TOV", "PF", "PTS")
 
 
+def roster(team: str, size: int = 3) -> list[tuple[int, str]]:
+    """The fixture's named players, or ``size`` generated ones for any other team."""
+    if team in ROSTERS:
+        return ROSTERS[team]
+    base = 9_000_000 + 100 * (sum(ord(c) * 31 ** i for i, c in enumerate(team)) % 10_000)
+    return [(base + j, f"Player{j + 1} {team.title()}") for j in range(size)]
+
+
 def season_of(day: dt.date) -> int:
     return day.year if day.month >= 7 else day.year - 1
 
@@ -95,6 +103,7 @@ class FakeStats:
     drop_columns: dict[str, set[str]] = field(default_factory=dict)  # "T", "P", "schedule"
     faults: list[tuple[str, str, Any]] = field(default_factory=list)  # (endpoint, kind, arg)
     requests: list[dict[str, Any]] = field(default_factory=list)
+    roster_size: int = 3  # players per team that is not in ROSTERS
 
     def __post_init__(self) -> None:
         self.season = season_of(self.first_day)
@@ -139,7 +148,9 @@ class FakeStats:
         for side, team in (("home", g.home), ("away", g.away)):
             bonus = 0
             while True:
-                players = [_player_stats(g.seed + (side == "home"), j, bonus) for j in range(3)]
+                size = len(roster(team, self.roster_size))
+                players = [_player_stats(g.seed + (side == "home"), j, bonus)
+                           for j in range(size)]
                 line = {c: sum(p[c] for p in players) for c in COUNTING}
                 line["REB"] += 3
                 line["DREB"] += 3
@@ -181,7 +192,7 @@ class FakeStats:
                     row.update(self.overrides.get((g.game_id, team), {}))
                     rows.append(row)
                     continue
-                for j, (pid, pname) in enumerate(ROSTERS.get(team, [])):
+                for j, (pid, pname) in enumerate(roster(team, self.roster_size)):
                     row = self._row(g, team, players[j], opp, 36 - 3 * j)
                     row["PLUS_MINUS"] = row["PLUS_MINUS"] if j == 0 else 0
                     row.update({"PLAYER_ID": pid, "PLAYER_NAME": pname, "FANTASY_PTS": 40.5})

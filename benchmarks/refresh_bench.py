@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Refresh benchmark: what the nightly job costs when little or nothing changed.
+
+Against the local fake stats API (tests/helpers/fake_stats.py) serving a full 1230-game,
+30-team season (8 players a team), on one fresh database of a throwaway PostgreSQL cluster
+(or ``--database-url``), all in one run:
+
+1. **full season**: the first ``sports-analytics refresh`` loads every game played so far
+   (all but the last night) with box scores, player lines, the remaining schedule, features
+   and predictions;
+2. **no change**: the same refresh again (upstream unchanged): nothing is written, no data
+   version bump;
+3. **one night**: the last night's games go final upstream, then refresh;
+4. **--full**: a refresh that recomputes the analytics of the whole season, for reference.
+
+Each step runs the real CLI as the CronJob does (a fresh process: interpreter, nba_api and
+pandas imports included). Figures are wall times and ratios to step 1.
+
+    .venv/bin/python benchmarks/refresh_bench.py [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.helpers.fake_stats import FakeGame, FakeStats  # noqa: E402
+from tests.helpers.pgharness import PgCluster, wait_for  # noqa: E402
+from tests.helpers.relharness import cli_env, cli_path  # noqa: E402
+
+from sports_analytics.ingest.teams import NBA_TEAMS  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+SEASON_START = dt.date(2026, 10, 20)
+GAMES_PER_NIGHT = 15  # every team plays: 82 nights give 1230 games
+
+
+def season_games() -> list[FakeGame]:
+    """A 1230-game round-robin season: 30 teams, 15 games a night, 82 nights."""
+    teams = [t.abbreviation for t in NBA_TEAMS]
+    games, ring = [], teams[1:]
+    for night in range(82):
+        day = SEASON_START + dt.timedelta(days=night)
+        lineup = [teams[0], *ring]
+        for i in range(GAMES_PER_NIGHT):
+            a, b = lineup[i], lineup[-1 - i]
+            home, away = (a, b) if (night + i) % 2 else (b, a)
+            n = len(games) + 1
+            games.append(FakeGame(f"00226{n:05d}", day, dt.time(19, 30), home, away,
+                                  night < 81, n))
+        ring = ring[-1:] + ring[:-1]
+    return games
+
+
+def _refresh(url: str, fake: FakeStats, *extra: str) -> float:
+    env = cli_env(url, NBA_STATS_BASE_URL=fake.base_url, NBA_STATS_REQUEST_DELAY_SECONDS="0",
+                  LOG_LEVEL="WARNING")
+    started = time.perf_counter()
+    done = subprocess.run([cli_path(), "refresh", "--season", "2026", *extra], env=env,
+                          capture_output=True, text=True, timeout=1800)
+    took = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"refresh failed: {done.stdout[-2000:]}{done.stderr[-2000:]}")
+    return took
+
+
+def _version(url: str) -> int:
+    with psycopg.connect(url) as conn:
+        return int(conn.execute("SELECT last_value FROM data_version_seq").fetchone()[0])
+
+
+def bench(admin_url: str) -> dict:
+    from sports_analytics.config import Settings
+    from sports_analytics.db.migrate import upgrade
+
+    name = f"sa_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = admin_url.rpartition("/")[0] + f"/{name}"
+    fake = FakeStats(first_day=SEASON_START, games=season_games(), roster_size=8).start()
+    try:
+        upgrade(Settings(database_url=url, log_level="WARNING"))
+        full = _refresh(url, fake)
+        v1 = _version(url)
+        noop = _refresh(url, fake)
+        v2 = _version(url)
+        last = [g for g in fake.games if not g.final]
+        for g in last:
+            g.final = True
+        night = _refresh(url, fake)
+        full_recompute = _refresh(url, fake, "--full")
+        with psycopg.connect(url) as conn:
+            counts = conn.execute("SELECT (SELECT count(*) FROM games), "
+                                  "(SELECT count(*) FROM player_game_stats), "
+                                  "(SELECT count(*) FROM predictions)").fetchone()
+    finally:
+        fake.stop()
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return {
+        "games": counts[0], "player_lines": counts[1], "predictions": counts[2],
+        "new_games_last_night": len(last),
+        "full_season_s": round(full, 2), "no_change_s": round(noop, 2),
+        "one_night_s": round(night, 2), "full_recompute_s": round(full_recompute, 2),
+        "no_change_ratio": round(noop / full, 3), "one_night_ratio": round(night / full, 3),
+        "full_recompute_ratio": round(full_recompute / full, 3),
+        "no_change_bumped_data_version": v2 != v1,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="admin URL of a running PostgreSQL")
+    args = parser.parse_args()
+    cluster = None
+    url = args.database_url
+    if url is None:
+        cluster = PgCluster()
+        cluster.start()
+        url = cluster.url
+    try:
+        wait_for(url)
+        result = bench(url)
+    finally:
+        if cluster is not None:
+            cluster.destroy()
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "refresh_bench.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
