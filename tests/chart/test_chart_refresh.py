@@ -470,3 +470,14 @@ def test_k8s_component_adds_the_cronjob_policy_and_alerts(tmp_path: Path) -> Non
 def test_k8s_component_without_monitoring_adds_no_alerts(tmp_path: Path) -> None:
     objects = kustomize_overlay(tmp_path, ["refresh"])
     assert one(objects, "CronJob") and not by_kind(objects, "PrometheusRule")
+
+
+def test_notes_say_when_it_runs_and_how_to_run_it_now() -> None:
+    def notes(values: dict[str, Any]) -> str:
+        texts = renderer.render_templates(values, release=RELEASE, namespace=NAMESPACE)
+        return next(text for path, text in texts.items() if path.endswith("NOTES.txt"))
+
+    on = notes({"refresh": {"enabled": True, "suspend": True}})
+    assert f'CronJob {CRON} at "0 5 * * *" (America/New_York), suspended' in on
+    assert f"kubectl -n {NAMESPACE} create job --from=cronjob/{CRON} " in on
+    assert "Nightly refresh" not in notes({})
