@@ -85,7 +85,7 @@ def test_predictions_list_filters_and_pages(api) -> None:
                                                     "limit": 100, "offset": 10})
     assert resp.status_code == 200
     page = resp.json()
-    assert set(page) == {"items", "total", "limit", "offset"}
+    assert set(page) == {"items", "total", "total_is_estimate", "limit", "offset"}
     assert page["total"] == 1230 and page["limit"] == 100 and page["offset"] == 10
     assert len(page["items"]) == 100 and {i["model"] for i in page["items"]} == {"elo_v1"}
     dates = [i["date"] for i in page["items"]]
@@ -140,9 +140,12 @@ def test_newcomer_path_seed_features_predict_accuracy(migrated_db_url: str,
     assert "features: 2460 team-game rows" in out and "2460 of 2460 prediction rows changed" in out
     assert main(["seed-demo"]) == 0  # a no-op seed does not recompute
     assert "features:" not in capsys.readouterr().out
-    assert main(["features"]) == 0
+    assert main(["features"]) == 0  # incremental: nothing changed since the seed
     assert main(["predict"]) == 0
-    assert "0 of 2460 prediction rows changed" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "features: 0 team-game rows (incremental)" in out and "predict: 0 games" in out
+    assert main(["predict", "--full"]) == 0
+    assert "0 of 2460 prediction rows changed (full)" in capsys.readouterr().out
     with TestClient(create_app(make_settings(migrated_db_url))) as client:
         body = client.get("/api/v1/predictions/accuracy").json()
     models = {m["model"]: m for m in body["models"]}

@@ -196,13 +196,19 @@ def run_predictions_cli(settings: Settings, season: int | None = None,
 
 # --- accuracy ---------------------------------------------------------------------------------
 
+# Each season game's predictions by index (``OFFSET 0`` keeps the planner from turning this
+# into a hash join over every prediction in history): the cost follows the season, not the
+# history.
+_SEASON_PREDICTIONS = ("SELECT p.model, p.home_win_prob, p.was_correct FROM predictions p "
+                       "WHERE p.game_id = g.id {model_filter} OFFSET 0")
+
 _ACCURACY_SQL = """
 WITH scored AS (
     SELECT p.model, p.home_win_prob AS p, p.was_correct,
            (g.home_score > g.away_score)::int AS y
-    FROM predictions p JOIN games g ON g.id = p.game_id
+    FROM games g CROSS JOIN LATERAL ({season_predictions}) p
     WHERE g.status = 'final' AND g.home_score IS NOT NULL AND g.away_score IS NOT NULL
-      AND g.home_score <> g.away_score AND g.season = :season {model_filter}
+      AND g.home_score <> g.away_score AND g.season = :season
 )
 SELECT model,
        count(*) AS games,
@@ -216,9 +222,9 @@ FROM scored GROUP BY model ORDER BY model
 _CALIBRATION_SQL = """
 WITH scored AS (
     SELECT p.model, p.home_win_prob AS p, (g.home_score > g.away_score)::int AS y
-    FROM predictions p JOIN games g ON g.id = p.game_id
+    FROM games g CROSS JOIN LATERAL ({season_predictions}) p
     WHERE g.status = 'final' AND g.home_score IS NOT NULL AND g.away_score IS NOT NULL
-      AND g.home_score <> g.away_score AND g.season = :season {model_filter}
+      AND g.home_score <> g.away_score AND g.season = :season
 ),
 bucketed AS (
     SELECT model, least(floor(p * 10)::int, 9) AS bucket, p, y FROM scored
@@ -237,8 +243,11 @@ def _f(value: Any, digits: int = 4) -> float | None:
 
 
 def latest_predicted_season(conn: Connection) -> int | None:
+    # Newest season first, stopping at the first game with a prediction: flat in history.
     return conn.execute(text(
-        "SELECT max(g.season) FROM predictions p JOIN games g ON g.id = p.game_id"
+        "SELECT g.season FROM games g WHERE EXISTS "
+        "(SELECT 1 FROM predictions p WHERE p.game_id = g.id) "
+        "ORDER BY g.season DESC LIMIT 1"
     )).scalar()
 
 
@@ -249,9 +258,11 @@ def accuracy_report(conn: Connection, season: int, model: str | None = None) -> 
     if model is not None:
         model_filter = "AND p.model = :model"
         params["model"] = model
-    summary = conn.execute(text(_ACCURACY_SQL.format(model_filter=model_filter)), params).mappings()
+    lateral = _SEASON_PREDICTIONS.format(model_filter=model_filter)
+    summary = conn.execute(text(_ACCURACY_SQL.format(season_predictions=lateral)),
+                           params).mappings()
     calibration: dict[str, list[dict]] = {}
-    cal_sql = text(_CALIBRATION_SQL.format(model_filter=model_filter))
+    cal_sql = text(_CALIBRATION_SQL.format(season_predictions=lateral))
     for row in conn.execute(cal_sql, params).mappings():
         calibration.setdefault(row["model"], []).append({
             "bucket": row["bucket"],

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, RowMapping, text
 
 from sports_analytics.analytics.predictions import accuracy_report, latest_predicted_season
 from sports_analytics.api.deps import BrieferDep, EngineDep
+from sports_analytics.api.listing import predictions_total
 from sports_analytics.api.params import GameIdPath, PaginationDep, SeasonQuery
 from sports_analytics.api.schemas import ErrorDetail, GameFields, Page
 from sports_analytics.db.writes import FEATURE_COLUMNS, SEASON_MAX, SEASON_MIN
@@ -193,9 +194,7 @@ def list_predictions(
         params["date"] = date
     cond = " AND ".join(where)
     with engine.connect() as conn:
-        total = conn.execute(text(
-            f"SELECT count(*) FROM predictions p JOIN games g ON g.id = p.game_id "  # noqa: S608
-            f"WHERE {cond}"), params).scalar_one()
+        total, estimated = predictions_total(conn, season, model, date)
         rows = conn.execute(text(f"""
             SELECT p.game_id, g.season, g.date, g.status, h.abbreviation AS home_team,
                    a.abbreviation AS away_team, g.home_score, g.away_score, p.model,
@@ -209,7 +208,8 @@ def list_predictions(
         home_team=r["home_team"], away_team=r["away_team"], home_score=r["home_score"],
         away_score=r["away_score"], **_model_prediction(dict(r), r["home_team"], r["away_team"]),
     ) for r in rows]
-    return Page[PredictionItem](items=items, total=total, limit=page.limit, offset=page.offset)
+    return Page[PredictionItem](items=items, total=total, total_is_estimate=estimated,
+                                limit=page.limit, offset=page.offset)
 
 
 @router.get("/predictions/accuracy", response_model=Accuracy,

@@ -18,6 +18,7 @@ from sports_analytics.api.caching import (
     etag_matches,
 )
 from sports_analytics.api.deps import ReadPoolDep
+from sports_analytics.api.listing import games_list_sql
 from sports_analytics.api.params import (
     DateQuery,
     GameIdPath,
@@ -41,27 +42,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 GAME_FIELDS = """'game_id', g.id, 'season', g.season, 'date', g.date, 'status', g.status,
     'home_team', ht.abbreviation, 'away_team', at.abbreviation,
     'home_score', g.home_score, 'away_score', g.away_score, 'external_id', g.external_id"""
-
-LIST_SQL = f"""
-WITH wanted AS (SELECT id FROM teams WHERE abbreviation = %(team)s),
-f AS (
-    SELECT g.id, g.date FROM games g
-    WHERE (%(season)s::int IS NULL OR g.season = %(season)s::int)
-      AND (%(team)s::text IS NULL
-           OR g.home_team_id = (SELECT id FROM wanted) OR g.away_team_id = (SELECT id FROM wanted))
-      AND (%(date_from)s::date IS NULL OR g.date >= %(date_from)s::date)
-      AND (%(date_to)s::date IS NULL OR g.date <= %(date_to)s::date)
-      AND (%(status)s::text IS NULL OR g.status = %(status)s::text))
-SELECT json_build_object(
-    'items', coalesce((
-        SELECT json_agg(json_build_object({GAME_FIELDS}) ORDER BY g.date, g.id)
-        FROM (SELECT id FROM f ORDER BY date, id LIMIT %(limit)s OFFSET %(offset)s) pg
-        JOIN games g ON g.id = pg.id
-        JOIN teams ht ON ht.id = g.home_team_id JOIN teams at ON at.id = g.away_team_id),
-        '[]'::json),
-    'total', (SELECT count(*) FROM f), 'limit', %(limit)s, 'offset', %(offset)s)::text,
-  %(team)s::text IS NULL OR EXISTS (SELECT 1 FROM wanted)
-"""  # noqa: S608 (trusted fragments only)
 
 STAT_COLUMNS = ("minutes", "points", "rebounds", "offensive_rebounds", "assists", "steals",
                 "blocks", "turnovers", "fouls", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta",
@@ -112,10 +92,10 @@ async def list_games(
     status: StatusQuery = None,
 ) -> Response:
     abbr = normalise_abbreviation(team) if team else None
-    row = await reader.fetchrow(LIST_SQL, {
-        "season": season, "team": abbr, "date_from": parse_date("date_from", date_from),
-        "date_to": parse_date("date_to", date_to), "status": status,
-        "limit": page.limit, "offset": page.offset})
+    start, end = parse_date("date_from", date_from), parse_date("date_to", date_to)
+    row = await reader.fetchrow(games_list_sql(season, abbr, start, end, status), {
+        "season": season, "team": abbr, "date_from": start, "date_to": end, "status": status,
+        "limit": page.limit, "offset": page.offset, "window": page.limit + page.offset})
     assert row is not None
     if not row[1]:
         raise NotFound(f"team {team!r} not found")

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 
 from sports_analytics.api.deps import ReadPoolDep
+from sports_analytics.api.listing import players_list_sql
 from sports_analytics.api.params import PaginationDep, PlayerIdPath, TeamQuery
 from sports_analytics.api.schemas import ErrorDetail, PlayerDetail, PlayerPage
 from sports_analytics.api.teams import normalise_abbreviation
@@ -20,24 +21,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 PLAYER_FIELDS = """'player_id', p.id, 'first_name', p.first_name, 'last_name', p.last_name,
     'name', p.first_name || ' ' || p.last_name, 'team', tm.abbreviation, 'position', p.position,
     'jersey_number', p.jersey_number, 'height_cm', p.height_cm, 'active', p.active"""
-
-LIST_SQL = f"""
-WITH wanted AS (SELECT id FROM teams WHERE abbreviation = %(team)s),
-f AS (
-    SELECT p.id, tm.abbreviation AS team_abbr, p.last_name, p.first_name FROM players p
-    LEFT JOIN teams tm ON tm.id = p.team_id
-    WHERE (%(team)s::text IS NULL OR p.team_id = (SELECT id FROM wanted))
-      AND (%(active)s::boolean IS NULL OR p.active = %(active)s::boolean))
-SELECT json_build_object(
-    'items', coalesce((
-        SELECT json_agg(json_build_object({PLAYER_FIELDS})
-                        ORDER BY pg.team_abbr NULLS LAST, pg.last_name, pg.first_name, pg.id)
-        FROM (SELECT * FROM f ORDER BY team_abbr NULLS LAST, last_name, first_name, id
-              LIMIT %(limit)s OFFSET %(offset)s) pg
-        JOIN players p ON p.id = pg.id LEFT JOIN teams tm ON tm.id = p.team_id), '[]'::json),
-    'total', (SELECT count(*) FROM f), 'limit', %(limit)s, 'offset', %(offset)s)::text,
-  %(team)s::text IS NULL OR EXISTS (SELECT 1 FROM wanted)
-"""  # noqa: S608 (trusted fragments only)
 
 DETAIL_SQL = f"""
 SELECT json_build_object({PLAYER_FIELDS},
@@ -69,8 +52,9 @@ async def list_players(
                       Query(description="only active (true) or inactive (false)")] = None,
 ) -> Response:
     abbr = normalise_abbreviation(team) if team else None
-    row = await reader.fetchrow(LIST_SQL, {"team": abbr, "active": active,
-                                           "limit": page.limit, "offset": page.offset})
+    row = await reader.fetchrow(players_list_sql(abbr, active), {
+        "team": abbr, "active": active, "limit": page.limit, "offset": page.offset,
+        "window": page.limit + page.offset})
     assert row is not None
     if not row[1]:
         raise NotFound(f"team {team!r} not found")

@@ -22,7 +22,10 @@ class Page(BaseModel, Generic[T]):
     model_config = ConfigDict(extra="forbid")
 
     items: list[T]
-    total: int = Field(ge=0, description="rows matching the filters, ignoring limit/offset")
+    total: int = Field(ge=0, description="rows matching the filters, ignoring limit/offset: "
+                       "exact up to 2000, the planner's estimate beyond (see total_is_estimate)")
+    total_is_estimate: bool = Field(
+        False, description="true when more than 2000 rows match and total is an estimate")
     limit: int = Field(ge=1)
     offset: int = Field(ge=0)
 

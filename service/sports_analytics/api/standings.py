@@ -72,7 +72,8 @@ SELECT json_build_object(
                 'streak', CASE WHEN recent[1] THEN 'W' ELSE 'L' END || streak_len,
                 'conference_rank', conference_rank) ORDER BY conference, conference_rank)
               FROM page), '[]'::json),
-    'total', (SELECT count(*) FROM ranked), 'limit', %(limit)s, 'offset', %(offset)s)::text,
+    'total', (SELECT count(*) FROM ranked), 'total_is_estimate', false,
+    'limit', %(limit)s, 'offset', %(offset)s)::text,
   (SELECT last_value FROM data_version_seq)
 """
 

@@ -26,7 +26,8 @@ SELECT json_build_object(
     'items', coalesce((SELECT json_agg(json_build_object({TEAM_FIELDS}) ORDER BY t.abbreviation)
                        FROM (SELECT * FROM f ORDER BY abbreviation
                              LIMIT %(limit)s OFFSET %(offset)s) t), '[]'::json),
-    'total', (SELECT count(*) FROM f), 'limit', %(limit)s, 'offset', %(offset)s)::text
+    'total', (SELECT count(*) FROM f), 'total_is_estimate', false,
+    'limit', %(limit)s, 'offset', %(offset)s)::text
 """  # noqa: S608 (trusted fragments only)
 
 DETAIL_SQL = f"""

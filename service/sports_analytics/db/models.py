@@ -71,7 +71,7 @@ class Player(Base):
 
     __table_args__ = (
         Index("ix_players_team_id_name", "team_id", "last_name", "first_name", "id"),
-        Index("ix_players_teamless_name", "last_name", "first_name", "id",
+        Index("ix_players_teamless_name", "active", "last_name", "first_name", "id",
               postgresql_where=text("team_id IS NULL")),
         CheckConstraint("jersey_number BETWEEN 0 AND 99", name="jersey_number_range"),
     )
@@ -110,6 +110,12 @@ class Game(Base):
         Index("ix_games_home_team_id_date_id", "home_team_id", "date", "id"),
         Index("ix_games_away_team_id_date_id", "away_team_id", "date", "id"),
         Index("ix_games_date_id", "date", "id"),
+        *(Index(name, *cols, postgresql_where=text("status = 'scheduled'"))
+          for name, cols in (("ix_games_scheduled_date_id", ("date", "id")),
+                             ("ix_games_scheduled_home_team_id_date_id",
+                              ("home_team_id", "date", "id")),
+                             ("ix_games_scheduled_away_team_id_date_id",
+                              ("away_team_id", "date", "id")))),
     )
 
 

@@ -1,0 +1,76 @@
+"""indexes for flat reads over decades of history; row_estimate() for page totals
+
+Every list route reads in the order it returns: games by (date, id) within a season, a team
+(home and away side) or a date range; players by (last_name, first_name, id) within a team.
+A page then costs the same with one season or forty in the database. ``row_estimate(query)``
+returns the planner's row estimate for a query text: a list whose exact count would have to
+walk decades of rows reports that estimate as its total instead (see docs/api.md).
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-12-01 08:00:00
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0004"
+down_revision: str | Sequence[str] | None = "0003"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+ROW_ESTIMATE = """
+CREATE OR REPLACE FUNCTION row_estimate(query text) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+    plan json;
+BEGIN
+    EXECUTE 'EXPLAIN (FORMAT JSON) ' || query INTO plan;
+    RETURN (plan -> 0 -> 'Plan' ->> 'Plan Rows')::numeric::bigint;
+END
+$$
+"""
+
+_REPLACED = (  # (old name, old columns) -> (new name, new columns)
+    (("ix_games_season_date", "games", ["season", "date"]),
+     ("ix_games_season_date_id", ["season", "date", "id"])),
+    (("ix_games_home_team_id_date", "games", ["home_team_id", "date"]),
+     ("ix_games_home_team_id_date_id", ["home_team_id", "date", "id"])),
+    (("ix_games_away_team_id_date", "games", ["away_team_id", "date"]),
+     ("ix_games_away_team_id_date_id", ["away_team_id", "date", "id"])),
+    (("ix_players_team_id_last_name", "players", ["team_id", "last_name"]),
+     ("ix_players_team_id_name", ["team_id", "last_name", "first_name", "id"])),
+)
+
+_SCHEDULED = (
+    ("ix_games_scheduled_date_id", ["date", "id"]),
+    ("ix_games_scheduled_home_team_id_date_id", ["home_team_id", "date", "id"]),
+    ("ix_games_scheduled_away_team_id_date_id", ["away_team_id", "date", "id"]),
+)
+
+
+def upgrade() -> None:
+    for (old, table, _old_cols), (new, cols) in _REPLACED:
+        op.create_index(new, table, cols, unique=False)
+        op.drop_index(old, table_name=table)
+    op.create_index("ix_games_date_id", "games", ["date", "id"], unique=False)
+    # Upcoming games sit at the end of history: walk them without stepping over the finals.
+    for name, cols in _SCHEDULED:
+        op.create_index(name, "games", cols, unique=False,
+                        postgresql_where="status = 'scheduled'")
+    op.create_index("ix_players_teamless_name", "players",
+                    ["active", "last_name", "first_name", "id"],
+                    unique=False, postgresql_where="team_id IS NULL")
+    op.execute(ROW_ESTIMATE)
+
+
+def downgrade() -> None:
+    op.execute("DROP FUNCTION IF EXISTS row_estimate(text)")
+    op.drop_index("ix_players_teamless_name", table_name="players")
+    for name, _cols in _SCHEDULED:
+        op.drop_index(name, table_name="games")
+    op.drop_index("ix_games_date_id", table_name="games")
+    for (old, table, old_cols), (new, _cols) in _REPLACED:
+        op.create_index(old, table, old_cols, unique=False)
+        op.drop_index(new, table_name=table)
