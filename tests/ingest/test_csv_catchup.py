@@ -107,3 +107,17 @@ def test_refresh_from_csv_directory_then_scheduled_game_goes_final(migrated_db_u
     assert [(r.id, r.status, r.home_score) for r in after] == [(g2, "final", 20)]
     runs = rows(migrated_db_url, "SELECT source, outcome FROM refresh_runs ORDER BY id")
     assert [(r.source, r.outcome) for r in runs] == [("csv", "success")] * 2
+
+
+def test_ingest_computes_analytics_unless_told_not_to(migrated_db_url: str,
+                                                      tmp_path: Path) -> None:
+    [path] = _write(tmp_path, team=TEAM)
+    done = run_cli(migrated_db_url, None, "ingest", "--no-analytics", path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert scalar(migrated_db_url, "SELECT count(*) FROM predictions") == 0
+    assert scalar(migrated_db_url, "SELECT count(*) FROM game_features") == 0
+    (tmp_path / "team.csv").write_text(TEAM.replace(",240\n", ",241\n", 1), encoding="utf-8")
+    done = run_cli(migrated_db_url, None, "ingest", path)  # one team file: the original import
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert scalar(migrated_db_url, "SELECT count(*) FROM game_features") == 2
+    assert scalar(migrated_db_url, "SELECT count(*) FROM predictions") == 2
