@@ -76,6 +76,13 @@ def test_every_page_opens_with_a_title(page: Path) -> None:
     assert re.match(r"# \S", first), f"{page.relative_to(REPO)} opens with {first!r}"
 
 
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(REPO)))
+def test_no_heading_is_repeated(page: Path) -> None:
+    """Two sections of one name are a merge gone wrong, and their links can't both work."""
+    slugs = [slug(m.group(2)) for m in HEADING.finditer(prose(page.read_text()))]
+    assert len(slugs) == len(set(slugs)), sorted({s for s in slugs if slugs.count(s) > 1})
+
+
 def test_readme_is_a_short_front_door() -> None:
     text = (REPO / "README.md").read_text()
     assert len(text) <= README_LIMIT, f"README.md has {len(text)} characters (at most {README_LIMIT})"
