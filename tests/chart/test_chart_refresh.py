@@ -481,3 +481,16 @@ def test_notes_say_when_it_runs_and_how_to_run_it_now() -> None:
     assert f'CronJob {CRON} at "0 5 * * *" (America/New_York), suspended' in on
     assert f"kubectl -n {NAMESPACE} create job --from=cronjob/{CRON} " in on
     assert "Nightly refresh" not in notes({})
+
+
+def test_drift_check_covers_the_refresh_component(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert not [p for p in renderer.drift() if "components/refresh" in p]
+    copy = tmp_path / "components"
+    shutil.copytree(renderer.COMPONENTS_DIR, copy)
+    cronjob = copy / "refresh" / "cronjob.yaml"
+    cronjob.write_text(cronjob.read_text().replace("concurrencyPolicy: Forbid", "concurrencyPolicy: Allow"))
+    (copy / "refresh" / "prometheusrule-patch.yaml").unlink()
+    monkeypatch.setattr(renderer, "COMPONENTS_DIR", copy)
+    problems = [p for p in renderer.drift() if "refresh" in p]
+    assert sorted(problems) == [f"{copy}/refresh/cronjob.yaml: differs from the chart's render",
+                                f"{copy}/refresh/prometheusrule-patch.yaml: missing"], problems
