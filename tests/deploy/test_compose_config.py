@@ -198,6 +198,33 @@ def test_monitoring_profile(compose: dict) -> None:
     assert "api:8000" in targets
 
 
+def test_refresh_service(compose: dict) -> None:
+    """Profile-gated (`up` never starts it), the API's image and hardening, one-shot, only the
+    database as a dependency (a nightly run must not re-run migrate's demo seed)."""
+    ref, api = compose["services"]["refresh"], compose["services"]["api"]
+    assert ref["profiles"] == ["refresh"]
+    assert ref["command"] == ["refresh"] and "entrypoint" not in ref
+    assert ref["image"] == api["image"] and ref["restart"] == "no"
+    assert ref["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    assert ref["healthcheck"] == {"disable": True}
+    for key in ("read_only", "tmpfs", "cap_drop", "security_opt", "logging"):
+        assert ref[key] == api[key], key
+    assert ref["deploy"] == api["deploy"]
+    env = _env(ref)
+    assert {k: v for k, v in _env(api).items() if k.startswith(("POSTGRES_", "DB_"))}.items() <= env.items()
+    assert env["NBA_STATS_BASE_URL"] == "${NBA_STATS_BASE_URL:-https://stats.nba.com/stats}"
+    assert {"NBA_STATS_TIMEOUT_SECONDS", "NBA_STATS_REQUEST_DELAY_SECONDS", "NBA_STATS_MAX_RETRIES"} <= set(env)
+    assert ref["secrets"] == ["db_password"]
+    for key, value in env.items():
+        if re.search(r"PASSWORD|API_KEY|SECRET|TOKEN|DATABASE_URL", key):
+            assert key.endswith("_FILE") and value.startswith("/run/secrets/"), key
+    tool = _require_tool("docker")
+    services = subprocess.run([tool, "compose", "-f", str(COMPOSE), "config", "--services"],
+                              capture_output=True, text=True, timeout=60, cwd=ROOT)
+    assert services.returncode == 0, services.stderr
+    assert "refresh" not in services.stdout.split(), "`docker compose up` must not start the refresh"
+
+
 def test_dev_override_reloads_mounted_source() -> None:
     dev = yaml.safe_load(DEV_COMPOSE.read_text())
     api = dev["services"]["api"]
