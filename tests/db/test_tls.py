@@ -3,7 +3,8 @@ the service's own settings path (PGSSLMODE and PGSSLROOTCERT, as the chart and t
 set them, read by libpq under `sports-analytics migrate`, the command the migration Job runs).
 
 verify-full connects with the right CA bundle, and refuses a wrong CA, a host name the
-certificate does not name, and a missing bundle, each with one clear JSON error line."""
+certificate does not name, and a missing bundle, each with one clear JSON error line and at
+once: waiting for the database cannot fix a TLS setting, so `migrate` does not retry it."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from tests.helpers.pgharness import PgCluster, wait_for
 
 CLI = Path(sys.executable).with_name("sports-analytics")
+# migrate's retry budget; a refusal that came after retrying would take at least this long
+WAIT_SECONDS = 30
 
 
 def _name(cn: str) -> x509.Name:
@@ -118,16 +121,19 @@ def migrate(port: int, *, host: str = "localhost", sslmode: str = "verify-full",
     env.update({"APP_ENV": "development", "LOG_FORMAT": "json", "POSTGRES_HOST": host,
                 "POSTGRES_PORT": str(port), "POSTGRES_DB": "postgres", "POSTGRES_USER": "postgres",
                 "POSTGRES_PASSWORD": "unused-trust-auth", "PGSSLMODE": sslmode,
-                "DB_WAIT_SECONDS": "1", "DB_CONNECT_TIMEOUT_SECONDS": "3"})
+                "DB_WAIT_SECONDS": str(WAIT_SECONDS), "DB_CONNECT_TIMEOUT_SECONDS": "3"})
     if root is not None:
         env["PGSSLROOTCERT"] = str(root)
     return subprocess.run([str(CLI), "migrate"], capture_output=True, text=True, timeout=120, env=env)
 
 
 def error_line(proc: subprocess.CompletedProcess[str]) -> dict[str, object]:
+    """The one error line of a refused connection, given without any retry."""
     lines = [json.loads(line) for line in (proc.stdout + proc.stderr).splitlines() if line.startswith("{")]
     failed = [line for line in lines if line.get("level") == "error"]
     assert len(failed) == 1, proc.stdout + proc.stderr
+    assert not [line for line in lines if line.get("event") == "database not ready, retrying"]
+    assert str(failed[0]["error"]).startswith("database refused the connection: ")
     return failed[0]
 
 

@@ -86,12 +86,17 @@ def wait_for_database(engine: Engine, wait_seconds: float) -> None:
             time.sleep(min(2.0, 0.25 * attempt))
 
 
-# Waiting cannot fix these: a wrong password, user or database name, or a pg_hba rule.
+# Waiting cannot fix these: a wrong password, user or database name, a pg_hba rule, or a TLS
+# setting that can never verify the server (wrong CA bundle, host name, missing bundle file).
 _PERMANENT_CONNECT_ERRORS = (
     "password authentication failed",
     "no password supplied",
     "does not exist",
     "no pg_hba.conf entry",
+    "pg_hba.conf rejects connection",
+    "certificate verify failed",
+    "does not match host name",
+    "root certificate file",
 )
 
 
