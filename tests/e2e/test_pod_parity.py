@@ -517,8 +517,29 @@ def test_rendered_refresh_cronjob_runs_under_docker_against_a_fake_stats_api(
             assert fake.calls("scheduleleaguev2") > calls_before, "the container never reached the fake"
             versions.append(_psql(ws, "SELECT data_version FROM refresh_runs ORDER BY id DESC LIMIT 1"))
             print(f"\nrefresh CronJob container, night {night}: exit 0 in {took:.1f}s")
+
+        # a night the stats API answers 500 until the retries run out: the pod fails (so the Job
+        # fails and the alert can see it) with one clear JSON error line, and no data changes
+        before = _psql(ws, "SELECT count(*), max(data_version) FROM refresh_runs") + \
+            _psql(ws, "SELECT status, count(*) FROM games GROUP BY status ORDER BY status")
+        fake.faults.extend([("*", "status", 500)] * 20)
+        name = f"{ws['network']}-refresh-3"
+        ws["containers"].append(name)
+        proc = sh("docker", "run", "--name", name, "--network", ws["network"], *run.args, run.image,
+                  *run.argv, timeout=job_spec["activeDeadlineSeconds"], check=False)
+        logs = proc.stdout + proc.stderr
+        assert proc.returncode != 0, f"a failed refresh exited 0:\n{logs[-3000:]}"
+        assert_clean_logs(logs, password, "failed refresh")
+        errors = [json.loads(line) for line in logs.splitlines()
+                  if line.strip() and json.loads(line).get("level") == "error"]
+        assert len(errors) == 1 and "Traceback" not in logs, logs[-3000:]
+        assert "500" in json.dumps(errors[0]), errors[0]
     finally:
         fake.stop()
+    assert _psql(ws, "SELECT status, count(*) FROM games GROUP BY status ORDER BY status") == before[1:]
+    assert _psql(ws, "SELECT max(data_version) FROM refresh_runs WHERE outcome = 'success'") == \
+        [before[0].split("|")[1]]
+    assert _psql(ws, "SELECT outcome FROM refresh_runs ORDER BY id DESC LIMIT 1") == ["failed"]
 
     # the season is in: three finals with box scores, three games to come, all predicted
     assert _psql(ws, "SELECT status, count(*) FROM games GROUP BY status ORDER BY status") == \
@@ -528,5 +549,5 @@ def test_rendered_refresh_cronjob_runs_under_docker_against_a_fake_stats_api(
     assert _psql(ws, "SELECT count(DISTINCT p.game_id) FROM predictions p JOIN games g "
                      "ON g.id = p.game_id WHERE g.status = 'scheduled'") == ["3"]
     assert _psql(ws, "SELECT outcome, source FROM refresh_runs ORDER BY id") == \
-        ["success|nba_stats", "success|nba_stats"]
+        ["success|nba_stats", "success|nba_stats", "failed|nba_stats"]
     assert versions[0] == versions[1], f"a night with nothing new bumped the data version: {versions}"
