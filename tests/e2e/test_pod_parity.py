@@ -11,7 +11,10 @@ real Helm engine (secrets.create mode, so the Secret's content is in the render)
    livenessProbe are polled exactly as declared (path, named port, initial delay, period,
    timeout, thresholds) until it is ready, then for a while longer;
 3. shutdown follows the kubelet: the preStop hook, then SIGTERM; the container must exit 0
-   within terminationGracePeriodSeconds.
+   within terminationGracePeriodSeconds;
+4. (a second test) the refresh CronJob's job template runs the same way against a fake NBA
+   stats API on the Docker network's gateway: exit 0 and the season loaded, a second night
+   that changes nothing, and a night of upstream 500s that fails the pod and keeps the data.
 
 Nothing here is specific to the test: a spec field the converter doesn't understand fails it.
 """
