@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from sports_analytics import __version__, telemetry
-from sports_analytics.api import ROUTERS
+from sports_analytics.api import ROUTERS, docs
 from sports_analytics.api.deps import State, close_state, open_state
 from sports_analytics.config import Settings, get_settings
 from sports_analytics.exception_handlers import add_exception_handlers
@@ -41,11 +41,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "and AI game briefs."
         ),
         lifespan=lifespan,
+        # served by api/docs.py: Swagger UI assets from the package, labelled routes
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     install_middleware(app, settings)
     add_exception_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(docs.router)
     telemetry.instrument_app(app)
     return app

@@ -69,8 +69,40 @@ def _predict(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+DESCRIPTION = ("Basketball analytics on PostgreSQL: run the API, manage the schema, load\n"
+               "games, compute features and win probabilities.")
+EXIT_CODES = ("exit codes: 0 done, 1 failed, 2 invalid configuration, 3 database unavailable,\n"
+              "65 bad input data")
+# One example per command, shown by ``sports-analytics COMMAND --help``.
+EXAMPLES = {
+    "serve": "sports-analytics serve",
+    "migrate": "sports-analytics migrate",
+    "seed-demo": "sports-analytics seed-demo --force",
+    "ingest": "sports-analytics ingest data/games.csv",
+    "sync": "sports-analytics sync --season 2025",
+    "refresh": "sports-analytics refresh --from-csv /data/nightly",
+    "check": "sports-analytics check",
+    "features": "sports-analytics features --season 2025",
+    "predict": "sports-analytics predict --season 2025",
+}
+
+
+def _describe(parser: argparse.ArgumentParser, sub: argparse._SubParsersAction) -> None:
+    """Plain-text help: each command's one-line help as its description, and an example."""
+    helps = {action.dest: action.help or "" for action in sub._choices_actions}
+    for name, command in sub.choices.items():
+        command.formatter_class = argparse.RawDescriptionHelpFormatter
+        text = helps.get(name, "")
+        command.description = command.description or (text[:1].upper() + text[1:] + ".")
+        if name in EXAMPLES:
+            command.epilog = f"example:\n  {EXAMPLES[name]}"
+    parser.epilog = ("Run 'sports-analytics COMMAND --help' for a command's options and an "
+                     f"example.\n\n{EXIT_CODES}")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sports-analytics", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="sports-analytics", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("serve", help="run the API under gunicorn with uvicorn workers").set_defaults(
         func=_serve
@@ -104,6 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--full", action="store_true",
                        help="recompute every game (default: only games whose inputs changed)")
         p.set_defaults(func=func)
+    _describe(parser, sub)
     return parser
 
 

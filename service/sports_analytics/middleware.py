@@ -12,6 +12,8 @@ and a stream per request). Per HTTP request it:
   ``http_requests_in_progress`` labelled by the route *template* (``<unmatched>`` when no route
   matched), so label cardinality stays bounded whatever paths clients send;
 * writes one access line: method, route, path, status, duration_ms;
+* answers ``HEAD`` on every ``GET`` route: the route runs as ``GET`` and the body is dropped
+  (headers, ``Content-Length`` included, are the ``GET`` response's);
 * turns an unhandled exception into a 500 JSON body carrying the request id (the traceback is
   logged, never sent).
 
@@ -50,8 +52,23 @@ _VALID_REQUEST_ID = re.compile(rb"[\x20-\x7e]{1,128}")
 _JSON = (b"content-type", b"application/json")
 
 
-def _new_request_id() -> str:
-    return os.urandom(16).hex()
+def _read_headers(scope: Scope) -> tuple[str, int, bool]:
+    """The request id (the client's when valid, else a new one), Content-Length, chunked."""
+    request_id: str | None = None
+    content_length = -1
+    chunked = False
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            if _VALID_REQUEST_ID.fullmatch(value):
+                request_id = value.decode("ascii")
+        elif name == b"content-length":
+            try:
+                content_length = int(value)
+            except ValueError:
+                content_length = -1
+        elif name == b"transfer-encoding" and b"chunked" in value.lower():
+            chunked = True
+    return request_id or os.urandom(16).hex(), content_length, chunked
 
 
 class ObservabilityMiddleware:
@@ -68,25 +85,14 @@ class ObservabilityMiddleware:
             return
 
         start = time.perf_counter()
-        request_id: str | None = None
-        content_length = -1
-        chunked = False
-        for name, value in scope["headers"]:
-            if name == b"x-request-id":
-                if _VALID_REQUEST_ID.fullmatch(value):
-                    request_id = value.decode("ascii")
-            elif name == b"content-length":
-                try:
-                    content_length = int(value)
-                except ValueError:
-                    content_length = -1
-            elif name == b"transfer-encoding" and b"chunked" in value.lower():
-                chunked = True
-        if request_id is None:
-            request_id = _new_request_id()
+        method = scope["method"]
+        request_id, content_length, chunked = _read_headers(scope)
         rid_bytes = request_id.encode("ascii")
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        # HEAD is answered as GET without the body (every GET route answers HEAD). The app gets
+        # a copy of the scope: the server's own must keep saying HEAD.
+        inner = dict(scope, method="GET") if method == "HEAD" else scope
 
         status = 0
         response_started = False
@@ -99,48 +105,47 @@ class ObservabilityMiddleware:
                 headers = list(message.get("headers", ()))
                 headers.append((b"x-request-id", rid_bytes))
                 message["headers"] = headers
+            elif method == "HEAD" and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
-        receive_fn = receive
-        if chunked:
-            receive_fn = self._counting_receive(receive)
-
+        receive_fn = self._counting_receive(receive) if chunked else receive
         prom.http_requests_in_progress.inc()
         try:
             if content_length > self.max_body_bytes:
                 await self._send_error(send_wrapper, 413, "request body too large")
             else:
-                await self.app(scope, receive_fn, send_wrapper)
+                await self.app(inner, receive_fn, send_wrapper)
         except BodyTooLarge:
             if response_started:
                 raise
             await self._send_error(send_wrapper, 413, "request body too large")
         except Exception:
-            log.exception("unhandled exception", method=scope["method"], path=scope["path"])
+            log.exception("unhandled exception", method=method, path=scope["path"])
             if response_started:
                 raise
             await self._send_error(send_wrapper, 500, "internal server error",
                                    request_id=request_id)
         finally:
             prom.http_requests_in_progress.dec()
-            duration = time.perf_counter() - start
-            route_obj = scope.get("route")
-            route = getattr(route_obj, "path", None) or UNMATCHED
-            method = scope["method"]
-            status = status or 500
-            key = (method, route, status)
-            counter = self._counters.get(key)
-            if counter is None:
-                counter = prom.http_requests_total.labels(method, route, str(status))
-                self._counters[key] = counter
-            counter.inc()
-            hkey = (method, route)
-            hist = self._histograms.get(hkey)
-            if hist is None:
-                hist = prom.http_request_duration_seconds.labels(method, route)
-                self._histograms[hkey] = hist
-            hist.observe(duration)
-            access(method, route, scope["path"], status, round(duration * 1000, 2))
+            route = getattr(inner.get("route"), "path", None) or UNMATCHED
+            self._record(method, route, scope["path"], status or 500, time.perf_counter() - start)
+
+    def _record(self, method: str, route: str, path: str, status: int, duration: float) -> None:
+        """Metrics and the access line for one request."""
+        key = (method, route, status)
+        counter = self._counters.get(key)
+        if counter is None:
+            counter = prom.http_requests_total.labels(method, route, str(status))
+            self._counters[key] = counter
+        counter.inc()
+        hkey = (method, route)
+        hist = self._histograms.get(hkey)
+        if hist is None:
+            hist = prom.http_request_duration_seconds.labels(method, route)
+            self._histograms[hkey] = hist
+        hist.observe(duration)
+        access(method, route, path, status, round(duration * 1000, 2))
 
     def _counting_receive(self, receive: Receive) -> Receive:
         received = 0

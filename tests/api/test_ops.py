@@ -32,6 +32,11 @@ DATA_ROUTES = {
     "/api/v1/games": "/api/v1/games",
     "/api/v1/games/{game_id}": "/api/v1/games/1",
     "/api/v1/standings": "/api/v1/standings?season=2025",
+    "/api/v1/games/{game_id}/features": "/api/v1/games/1/features",
+    "/api/v1/games/{game_id}/prediction": "/api/v1/games/1/prediction",
+    "/api/v1/games/{game_id}/insight": "/api/v1/games/1/insight",
+    "/api/v1/predictions": "/api/v1/predictions",
+    "/api/v1/predictions/accuracy": "/api/v1/predictions/accuracy",
 }
 
 
@@ -130,10 +135,15 @@ def test_pool_gauges_follow_checkouts(ops_client):
                 return float(line.split()[1])
         raise AssertionError(name)
 
-    assert gauge("db_pool_size") >= 10  # pool_size 5 + max_overflow 5 for this app
-    before = gauge("db_pool_connections_in_use")
+    sqlalchemy, read = '{pool="sqlalchemy"}', '{pool="read"}'
+    assert gauge("db_pool_size" + sqlalchemy) >= 10  # pool_size 5 + max_overflow 5 for this app
+    assert gauge("db_pool_size" + read) >= 5  # the data routes' psycopg pool: pool_size
+    before = gauge("db_pool_connections_in_use" + sqlalchemy)
     assert ops_client.get("/_test/db").status_code == 200
-    assert gauge("db_pool_connections_in_use") == before
+    assert gauge("db_pool_connections_in_use" + sqlalchemy) == before
+    read_before = gauge("db_pool_connections_in_use" + read)
+    assert ops_client.get("/api/v1/teams").status_code in (200, 503)
+    assert gauge("db_pool_connections_in_use" + read) == read_before
 
 
 # --- request id and access log --------------------------------------------------------------
@@ -318,8 +328,9 @@ def test_outage_readiness_flips_and_recovers_without_restart(outage_cluster, cap
     upgrade(settings)
     app = create_app(settings)
     _add_probe_routes(app)
-    templates = {getattr(r, "path", None) for r in app.routes}
+    templates = set(app.openapi()["paths"])
     data_urls = [url for tpl, url in DATA_ROUTES.items() if tpl in templates]
+    assert len(data_urls) == len(DATA_ROUTES)  # every data route is exercised
     with TestClient(app, raise_server_exceptions=False) as client:
         assert client.get("/readyz").status_code == 200
         assert client.get("/_test/db").status_code == 200  # a pooled connection now exists
@@ -329,7 +340,9 @@ def test_outage_readiness_flips_and_recovers_without_restart(outage_cluster, cap
         _poll(client, "/readyz", 503, 5.0)
         flip = time.monotonic() - stopped_at
         assert flip < 5.0
-        body = client.get("/readyz").json()
+        ready = client.get("/readyz")
+        assert ready.headers["retry-after"] == "1"
+        body = ready.json()
         assert body["detail"] == "database unreachable"
         assert body["checks"]["database"] == "unreachable"
         assert client.get("/healthz").status_code == 200
@@ -340,6 +353,7 @@ def test_outage_readiness_flips_and_recovers_without_restart(outage_cluster, cap
             assert time.monotonic() - started < settings.db_connect_timeout_seconds + 1, url
             assert r.status_code == 503, (url, r.status_code, r.text)
             assert r.json() == {"detail": "database unavailable"}, url
+            assert r.headers["retry-after"] == "1", url  # every 503, whichever path raised it
             assert "Traceback" not in r.text
 
         restarted_at = time.monotonic()
@@ -377,7 +391,7 @@ def test_frozen_database_fails_fast_and_recovers(outage_cluster, capsys):
     upgrade(settings)
     app = create_app(settings)
     _add_probe_routes(app)
-    templates = {getattr(r, "path", None) for r in app.routes}
+    templates = set(app.openapi()["paths"])
     data_urls = [url for tpl, url in DATA_ROUTES.items() if tpl in templates]
     # pre-ping (2 s) + reconnect attempt (2 s), or statement (1 s + 1 s margin), plus slack
     bound = 2 * settings.db_connect_timeout_seconds + 1.5
@@ -438,7 +452,7 @@ def test_pool_exhausted_is_503(migrated_db_url, capsys):
         with client.app_state["engine"].connect() as held:
             held.execute(text("SELECT 1"))
             body = client.get("/metrics").text
-            assert "db_pool_connections_in_use 1.0" in body
+            assert 'db_pool_connections_in_use{pool="sqlalchemy"} 1.0' in body
             started = time.monotonic()
             r = client.get("/_test/db")
             assert time.monotonic() - started < 3

@@ -19,7 +19,7 @@ from sqlalchemy import Connection, RowMapping, text
 from sports_analytics.analytics.predictions import accuracy_report, latest_predicted_season
 from sports_analytics.api.deps import BrieferDep, EngineDep
 from sports_analytics.api.listing import predictions_total
-from sports_analytics.api.params import GameIdPath, PaginationDep, SeasonQuery
+from sports_analytics.api.params import GameIdPath, ModelQuery, PaginationDep, SeasonQuery
 from sports_analytics.api.schemas import ErrorDetail, GameFields, Page
 from sports_analytics.db.writes import FEATURE_COLUMNS, SEASON_MAX, SEASON_MIN
 from sports_analytics.exceptions import NotFound
@@ -28,7 +28,6 @@ from sports_analytics.insights.service import get_insight
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"])
 
-ModelName = Literal["elo_v1", "home_always"]
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorDetail, "description": "unknown game, or nothing computed yet"},
 }
@@ -178,7 +177,7 @@ def list_predictions(
     engine: EngineDep,
     page: PaginationDep,
     season: SeasonQuery = None,
-    model: Annotated[ModelName | None, Query(description="elo_v1 or home_always")] = None,
+    model: ModelQuery = None,
     date: Annotated[dt.date | None, Query(description="game date, YYYY-MM-DD")] = None,
 ) -> Page[PredictionItem]:
     where: list[str] = ["TRUE"]
@@ -218,7 +217,7 @@ def prediction_accuracy(
     engine: EngineDep,
     season: Annotated[int | None, Query(ge=SEASON_MIN, le=SEASON_MAX,
                                         description="default: the latest predicted season")] = None,
-    model: Annotated[ModelName | None, Query(description="elo_v1 or home_always")] = None,
+    model: ModelQuery = None,
 ) -> Accuracy:
     with engine.connect() as conn:
         if season is None:

@@ -8,9 +8,9 @@ memory, without touching the database (see api/caching.py).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from sports_analytics.api.caching import (
     FINAL_GAME_CACHE_CONTROL,
@@ -22,19 +22,19 @@ from sports_analytics.api.listing import games_list_sql
 from sports_analytics.api.params import (
     DateQuery,
     GameIdPath,
+    GameStatusQuery,
     PaginationDep,
     SeasonQuery,
     TeamQuery,
     parse_date,
 )
+from sports_analytics.api.responses import json_response
 from sports_analytics.api.schemas import BoxScore, ErrorDetail, GamePage
 from sports_analytics.api.teams import normalise_abbreviation
 from sports_analytics.exceptions import NotFound
 
 router = APIRouter(prefix="/api/v1/games", tags=["games"])
 
-StatusQuery = Annotated[Literal["scheduled", "final"] | None, Query(
-    description="only scheduled (not yet played) or final games")]
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorDetail, "description": "database unavailable"}}
@@ -89,7 +89,7 @@ async def list_games(
     team: TeamQuery = None,
     date_from: DateQuery = None,
     date_to: DateQuery = None,
-    status: StatusQuery = None,
+    status: GameStatusQuery = None,
 ) -> Response:
     abbr = normalise_abbreviation(team) if team else None
     start, end = parse_date("date_from", date_from), parse_date("date_to", date_to)
@@ -99,7 +99,7 @@ async def list_games(
     assert row is not None
     if not row[1]:
         raise NotFound(f"team {team!r} not found")
-    return Response(row[0], media_type="application/json")
+    return json_response(row[0])
 
 
 def box_score_etag(game_id: int, version: int) -> str:
@@ -142,4 +142,4 @@ async def get_game(request: Request, game_id: GameIdPath) -> Response:
     headers = {"ETag": etag, "Cache-Control": cache_control}
     if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
+    return json_response(body, headers)

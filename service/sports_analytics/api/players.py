@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response
 from sports_analytics.api.deps import ReadPoolDep
 from sports_analytics.api.listing import players_list_sql
 from sports_analytics.api.params import PaginationDep, PlayerIdPath, TeamQuery
+from sports_analytics.api.responses import json_response
 from sports_analytics.api.schemas import ErrorDetail, PlayerDetail, PlayerPage
 from sports_analytics.api.teams import normalise_abbreviation
 from sports_analytics.exceptions import NotFound
@@ -58,7 +59,7 @@ async def list_players(
     assert row is not None
     if not row[1]:
         raise NotFound(f"team {team!r} not found")
-    return Response(row[0], media_type="application/json")
+    return json_response(row[0])
 
 
 @router.get("/{player_id}", response_model=PlayerDetail, responses={
@@ -68,4 +69,4 @@ async def get_player(reader: ReadPoolDep, player_id: PlayerIdPath) -> Response:
     row = await reader.fetchrow(DETAIL_SQL, {"player_id": player_id})
     if row is None:
         raise NotFound(f"player {player_id} not found")
-    return Response(row[0], media_type="application/json")
+    return json_response(row[0])

@@ -16,6 +16,7 @@ from sports_analytics.api.caching import REVALIDATE_CACHE_CONTROL, etag_matches
 from sports_analytics.api.deps import DataVersionsDep, ReadPoolDep
 from sports_analytics.api.games import IF_NONE_MATCH_DOC
 from sports_analytics.api.params import PaginationDep, SeasonQuery
+from sports_analytics.api.responses import json_response
 from sports_analytics.api.schemas import ErrorDetail, Standings
 
 router = APIRouter(prefix="/api/v1/standings", tags=["standings"])
@@ -107,4 +108,4 @@ async def get_standings(versions: DataVersionsDep, reader: ReadPoolDep, page: Pa
     headers = {"ETag": etag, "Cache-Control": REVALIDATE_CACHE_CONTROL}
     if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
+    return json_response(body, headers)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Response
 
 from sports_analytics.api.deps import ReadPoolDep
-from sports_analytics.api.params import PaginationDep
+from sports_analytics.api.params import ConferenceQuery, PaginationDep
+from sports_analytics.api.responses import json_response
 from sports_analytics.api.schemas import ErrorDetail, TeamDetail, TeamPage
 from sports_analytics.exceptions import NotFound
 from sports_analytics.ingest.teams import ALIASES
@@ -50,12 +51,12 @@ def normalise_abbreviation(value: str) -> str:
 async def list_teams(
     reader: ReadPoolDep,
     page: PaginationDep,
-    conference: Annotated[Literal["East", "West"] | None, Query(description="filter")] = None,
+    conference: ConferenceQuery = None,
 ) -> Response:
     row = await reader.fetchrow(LIST_SQL, {"conference": conference, "limit": page.limit,
                                            "offset": page.offset})
     assert row is not None
-    return Response(row[0], media_type="application/json")
+    return json_response(row[0])
 
 
 @router.get("/{abbreviation}", response_model=TeamDetail,
@@ -69,4 +70,4 @@ async def get_team(
     row = await reader.fetchrow(DETAIL_SQL, {"abbr": normalise_abbreviation(abbreviation)})
     if row is None:
         raise NotFound(f"team {abbreviation!r} not found")
-    return Response(row[0], media_type="application/json")
+    return json_response(row[0])
