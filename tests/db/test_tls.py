@@ -186,3 +186,69 @@ def test_the_server_refuses_plaintext(tls_server: tuple[TlsPgCluster, Path, Path
     proc = migrate(cluster.port, sslmode="disable")
     assert proc.returncode == 3, proc.stdout + proc.stderr
     assert "no encryption" in str(error_line(proc)["error"]) or "pg_hba.conf" in str(error_line(proc)["error"])
+
+
+class Serve:
+    """`sports-analytics serve` (one worker) with the same TLS settings as the API pods."""
+
+    def __init__(self, port: int, root: Path, tmp_path: Path) -> None:
+        from tests.helpers.pgharness import free_port
+
+        self.base = f"http://127.0.0.1:{free_port()}"
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith(("PG", "POSTGRES_", "DATABASE_", "GUNICORN_", "PROMETHEUS_"))}
+        env.update({"APP_ENV": "development", "LOG_FORMAT": "json", "WEB_CONCURRENCY": "1",
+                    "GUNICORN_CMD_ARGS": f"--bind {self.base.removeprefix('http://')}",
+                    "POSTGRES_HOST": "localhost", "POSTGRES_PORT": str(port),
+                    "POSTGRES_DB": "postgres", "POSTGRES_USER": "postgres",
+                    "POSTGRES_PASSWORD": "unused-trust-auth", "PGSSLMODE": "verify-full",
+                    "PGSSLROOTCERT": str(root)})
+        self.log = (tmp_path / "serve.log").open("wb")
+        self.proc = subprocess.Popen([str(CLI), "serve"], env=env, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+
+    def get(self, path: str, timeout: float = 30.0) -> tuple[int, str]:
+        import time
+        import urllib.error
+        import urllib.request
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(self.base + path, timeout=5) as resp:
+                    return resp.status, resp.read().decode()
+            except urllib.error.HTTPError as exc:
+                return exc.code, exc.read().decode()
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    raise
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(30)
+        self.log.close()
+
+
+def test_the_api_turns_ready_only_with_the_right_ca(
+    tls_server: tuple[TlsPgCluster, Path, Path], tmp_path: Path
+) -> None:
+    """Both of a worker's pools (SQLAlchemy for /readyz, the read pool for the data routes) take
+    the same settings; with a wrong bundle the process lives but never turns ready."""
+    cluster, right, wrong = tls_server
+    assert migrate(cluster.port, root=right).returncode == 0
+    good = Serve(cluster.port, right, tmp_path)
+    try:
+        assert good.get("/readyz")[0] == 200
+        status, body = good.get("/api/v1/teams")
+        assert status == 200, body
+    finally:
+        good.stop()
+    bad = Serve(cluster.port, wrong, tmp_path)
+    try:
+        assert bad.get("/healthz")[0] == 200
+        status, body = bad.get("/readyz")
+        assert status == 503, body
+        assert json.loads(body)["checks"]["database"] != "ok"
+    finally:
+        bad.stop()
