@@ -179,10 +179,9 @@ def test_429_with_retry_after_is_waited_out(migrated_db_url: str, fake: FakeStat
 
 
 def test_refresh_twice_at_once_runs_once(migrated_db_url: str, fake: FakeStats) -> None:
-    fake.faults.append(("leaguegamelog[T]", "hang", 0.5))  # below the 1 s timeout
-    fake.faults.append(("leaguegamelog[P]", "hang", 0.5))  # ... keeps the first run busy
+    fake.faults.append(("leaguegamelog[T]", "hang", 5))  # keeps the first run busy
     args = ("refresh", "--season", str(fake.season))
-    first = start_cli(migrated_db_url, fake, *args)
+    first = start_cli(migrated_db_url, fake, *args, NBA_STATS_TIMEOUT_SECONDS="30")
     time.sleep(0.2)
     deadline = time.monotonic() + 20
     while not scalar(migrated_db_url, "SELECT count(*) FROM refresh_runs") \
@@ -224,3 +223,22 @@ def test_failed_refresh_is_recorded_and_leaves_data_alone(migrated_db_url: str,
     assert runs[0].error.startswith("scheduleleaguev2: HTTP 503")
     assert runs[0].finished_at is not None
     assert digest(migrated_db_url) == before
+
+
+def test_killed_refresh_is_closed_as_interrupted_by_the_next(migrated_db_url: str,
+                                                              fake: FakeStats) -> None:
+    fake.faults.append(("leaguegamelog[T]", "hang", 30))
+    proc = start_cli(migrated_db_url, fake, "refresh", "--season", str(fake.season),
+                     NBA_STATS_TIMEOUT_SECONDS="60")
+    deadline = time.monotonic() + 20
+    while not scalar(migrated_db_url, "SELECT count(*) FROM refresh_runs") \
+            and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.kill()
+    proc.communicate(timeout=30)
+    fake.faults.clear()
+    done = run_cli(migrated_db_url, fake, "refresh", "--season", str(fake.season))
+    assert done.returncode == 0, done.stdout + done.stderr
+    runs = rows(migrated_db_url, "SELECT outcome, error FROM refresh_runs ORDER BY id")
+    assert [r.outcome for r in runs] == ["failed", "success"]
+    assert runs[0].error.startswith("interrupted")

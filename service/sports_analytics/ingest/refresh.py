@@ -23,8 +23,10 @@ from zoneinfo import ZoneInfo
 
 import structlog
 from sqlalchemy import Connection, Engine, text
+from sqlalchemy.exc import DBAPIError
 
 from sports_analytics.config import Settings
+from sports_analytics.db.errors import db_error_reason
 from sports_analytics.db.writes import LockKey, job_engine
 from sports_analytics.exceptions import SportsAnalyticsError
 
@@ -69,8 +71,17 @@ def refresh_lock(engine: Engine, *, wait: bool) -> Iterator[bool]:
                 conn.commit()
 
 
+# Under the lock no other run is alive: a row still "running" is from a killed process.
+_CLOSE_ORPHANS = """
+UPDATE refresh_runs SET outcome = 'failed', finished_at = clock_timestamp(),
+       error = 'interrupted: the process ended before the run finished'
+WHERE outcome = 'running'
+"""
+
+
 def _record_start(engine: Engine, source: str, season: int | None) -> int:
     with engine.begin() as conn:
+        conn.execute(text(_CLOSE_ORPHANS))
         return int(conn.execute(text(_START), {"source": source, "season": season}).scalar_one())
 
 
@@ -79,6 +90,22 @@ def _record_finish(engine: Engine, run_id: int, outcome: str, counts: dict[str, 
     with engine.begin() as conn:
         conn.execute(text(_FINISH), {"id": run_id, "outcome": outcome, "error": error,
                                      "counts": json.dumps(counts, default=str)})
+
+
+def _record_failure(engine: Engine, run_id: int, exc: BaseException) -> None:
+    """Close the run as failed; a second failure (database gone) must not hide the first."""
+    if isinstance(exc, SportsAnalyticsError):
+        reason = str(exc)
+    elif isinstance(exc, DBAPIError):
+        reason = f"database error: {db_error_reason(exc)}"
+    else:
+        reason = f"internal error ({type(exc).__name__})"
+    try:
+        _record_finish(engine, run_id, "failed", {}, reason)
+    except Exception as second:
+        log.warning("refresh failure not recorded", run_id=run_id,
+                    error=db_error_reason(second) if isinstance(second, DBAPIError)
+                    else type(second).__name__)
 
 
 def _run(settings: Settings, engine: Engine, *, from_csv: Path | None, season: int,
@@ -109,11 +136,8 @@ def refresh(settings: Settings, *, from_csv: str | Path | None = None, season: i
         try:
             counts = _run(settings, engine, from_csv=Path(from_csv) if from_csv else None,
                           season=season or current_season(), season_type=season_type, full=full)
-        except SportsAnalyticsError as exc:
-            _record_finish(engine, run_id, "failed", {}, str(exc))
-            raise
         except BaseException as exc:
-            _record_finish(engine, run_id, "failed", {}, f"internal error ({type(exc).__name__})")
+            _record_failure(engine, run_id, exc)
             raise
         _record_finish(engine, run_id, "success", counts, None)
         version = _data_version(engine)
