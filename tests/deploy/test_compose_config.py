@@ -199,11 +199,15 @@ def test_monitoring_profile(compose: dict) -> None:
 
 
 def test_refresh_service(compose: dict) -> None:
-    """Profile-gated (`up` never starts it), the API's image and hardening, one-shot, only the
-    database as a dependency (a nightly run must not re-run migrate's demo seed)."""
+    """Profile-gated (`up` never starts it), the API's image and hardening, one-shot, migrates
+    then refreshes, only the database as a dependency (a nightly run must not re-run the
+    `migrate` service's demo seed)."""
     ref, api = compose["services"]["refresh"], compose["services"]["api"]
     assert ref["profiles"] == ["refresh"]
-    assert ref["command"] == ["refresh"] and "entrypoint" not in ref
+    # schema first (idempotent, a no-op on a running stack), then the command, args passed on
+    assert ref["entrypoint"][:2] == ["/bin/sh", "-ec"]
+    assert ref["entrypoint"][2].splitlines() == ["sports-analytics migrate", 'exec sports-analytics "$$@"']
+    assert ref["command"] == ["refresh"]
     assert ref["image"] == api["image"] and ref["restart"] == "no"
     assert ref["depends_on"] == {"postgres": {"condition": "service_healthy"}}
     assert ref["healthcheck"] == {"disable": True}

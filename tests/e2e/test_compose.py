@@ -328,14 +328,15 @@ def test_dev_override_reloads_edited_source(compose_project, tmp_path: Path) -> 
 
 
 def test_compose_run_refresh_fills_the_stack_from_a_fake_stats_api(compose_project) -> None:
-    """`docker compose run --rm refresh` against a stack without the demo season, with
-    NBA_STATS_BASE_URL pointing at a fake NBA stats API on the project network's gateway: it
-    exits 0 with JSON logs, the season's finals and upcoming games (with predictions) land in
-    the stack's database, the run is recorded, and the container is removed."""
+    """`docker compose run --rm refresh` on a fresh host (only PostgreSQL running, no schema
+    yet), with NBA_STATS_BASE_URL pointing at a fake NBA stats API on the project network's
+    gateway: it migrates, exits 0 with JSON logs, the season's finals and upcoming games (with
+    predictions) land in the stack's database, the run is recorded, the container is removed,
+    and the API started afterwards (without the demo season) serves them."""
     from tests.helpers.fake_stats import FakeStats
 
     project = compose_project(env={"SEED_DEMO_DATA": "false"})
-    proc = project.up(check=False)
+    proc = project.up("postgres", check=False)  # creates the network the fake listens on
     assert proc.returncode == 0, proc.stderr[-3000:] + project.logs()[-4000:]
     gateway = docker("network", "inspect", "-f", "{{(index .IPAM.Config 0).Gateway}}",
                      f"{project.name}_default").stdout.strip()
@@ -375,5 +376,7 @@ def test_compose_run_refresh_fills_the_stack_from_a_fake_stats_api(compose_proje
                        "--filter", "label=com.docker.compose.service=refresh").stdout.split()
     assert leftovers == [], "--rm left the refresh container behind"
     # the API serves what the refresh loaded
+    proc = project.up(check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:] + project.logs()[-4000:]
     status, body, _ = http_get(f"{project.base_url}/api/v1/games?season={fake.season}&status=scheduled")
     assert status == 200 and json.loads(body)["total"] == 3, body[:300]
