@@ -153,8 +153,8 @@ def test_serve_exports_route_spans_with_db_children(serve_factory, receiver, fak
     assert r.status_code == 200 and fake_gemini.requests, r.text
     assert httpx.get(f"{served.base_url}/no/such/path/{GAME_ID}",
                      headers=_traceparent(trace_id=trace_nope)).status_code == 404
-    for _ in range(20):  # spread over both workers
-        httpx.get(served.base_url + "/healthz")
+    for _ in range(20):  # spread over both workers; probes are not traced by default
+        httpx.get(served.base_url + "/healthz", headers=_traceparent(trace_id="3" * 32))
     assert served.stop() == 0
     spans = receiver.wait_for(lambda s: any(x.trace_id == trace_nope for x in s))
 
@@ -179,9 +179,11 @@ def test_serve_exports_route_spans_with_db_children(serve_factory, receiver, fak
     assert gemini[0].parent_span_id == insight.span_id
     assert fake_gemini.base_url.split("//")[1] in repr(gemini[0].attributes)
 
-    # An unmatched path does not become a span name of its own.
+    # An unmatched path does not become a span name of its own; probes make no spans at all.
     nope = [s for s in spans if s.trace_id == trace_nope and s.kind == "SPAN_KIND_SERVER"]
     assert [s.name for s in nope] == ["GET"]
+    assert "http.route" not in nope[0].attributes
+    assert not [s for s in spans if s.trace_id == "3" * 32]
 
     # No parameter value, no password, no key, no prompt anywhere.
     for s in spans:
@@ -206,6 +208,21 @@ def test_serve_exports_route_spans_with_db_children(serve_factory, receiver, fak
     assert access["/api/v1/games/{game_id}/insight"]["trace_id"] == trace_insight
     assert DB_SECRET not in served.log_text() and GEMINI_KEY not in served.log_text()
     assert any(line.get("event") == "tracing enabled" for line in lines)
+
+
+def test_probes_traced_when_the_exclusion_list_is_emptied(serve_factory, receiver,
+                                                         migrated_db_url):
+    env = _base_env(migrated_db_url, OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
+                    OTEL_PYTHON_FASTAPI_EXCLUDED_URLS="", OTEL_TRACES_SAMPLER="traceidratio",
+                    OTEL_TRACES_SAMPLER_ARG="1.0")
+    served = serve_factory(env)
+    assert httpx.get(served.base_url + "/healthz", headers=_traceparent()).status_code == 200
+    assert httpx.request("BREW", served.base_url + "/healthz").status_code == 405
+    assert served.stop() == 0
+    spans = receiver.wait_for(lambda s: len(s) >= 2)
+    assert _one(spans, "GET /healthz", TRACE_ID).kind == "SPAN_KIND_SERVER"
+    # An unknown verb is named "HTTP", not after itself (span names stay a closed set).
+    assert {s.name for s in spans} == {"GET /healthz", "HTTP /healthz"}, [s.name for s in spans]
 
 
 def test_tracing_off_sends_nothing_and_logs_no_ids(serve_factory, receiver, migrated_db_url):
@@ -246,7 +263,7 @@ def test_exporter_thread_only_when_tracing_is_on(receiver, migrated_db_url, otel
     out = subprocess.run([sys.executable, "-c", THREADS_PROBE], capture_output=True, text=True,
                          env=_base_env(migrated_db_url, **otel), timeout=60)
     assert out.returncode == 0, out.stderr
-    names, provider, active = eval(out.stdout.strip().splitlines()[-1])  # noqa: S307 (our repr)
+    names, provider, active = eval(out.stdout.strip().splitlines()[-1])
     batch_threads = [n for n in names if n.startswith("OtelBatch")]
     assert active is exporting
     assert bool(batch_threads) is exporting, names

@@ -2,7 +2,8 @@
 
 It accepts ``POST /v1/traces`` (``application/x-protobuf``, optionally gzip-compressed), answers
 with an empty ``ExportTraceServiceResponse``, and keeps every span as a flat :class:`Span`:
-hex ids, kind name, attributes and resource attributes as plain Python values.
+hex ids, kind name, attributes and resource attributes as plain Python values. With
+``keep=False`` it only counts them (``span_count``), cheap enough to sit behind a benchmark.
 """
 
 from __future__ import annotations
@@ -71,8 +72,10 @@ def _flatten(request: ExportTraceServiceRequest) -> list[Span]:
 
 
 class OtlpReceiver:
-    def __init__(self) -> None:
+    def __init__(self, keep: bool = True) -> None:
+        self.keep = keep
         self.spans: list[Span] = []
+        self.span_count = 0
         self.requests = 0
         self.content_types: set[str] = set()
         self._lock = threading.Lock()
@@ -123,10 +126,14 @@ class OtlpReceiver:
                     body = gzip.decompress(body)
                 request = ExportTraceServiceRequest()
                 request.ParseFromString(body)
+                spans = _flatten(request) if receiver.keep else []
+                count = sum(len(ss.spans) for rs in request.resource_spans
+                            for ss in rs.scope_spans)
                 with receiver._lock:
                     receiver.requests += 1
+                    receiver.span_count += count
                     receiver.content_types.add(self.headers.get("Content-Type", ""))
-                    receiver.spans.extend(_flatten(request))
+                    receiver.spans.extend(spans)
                 reply = ExportTraceServiceResponse().SerializeToString()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/x-protobuf")
