@@ -258,9 +258,11 @@ def test_otel_component_sets_what_the_chart_sets(tmp_path: Path) -> None:
     shutil.copytree(REPO / "k8s", tmp_path / "k8s")
     overlay = tmp_path / "k8s" / "overlays" / "traced"
     overlay.mkdir()
+    refresh = (REPO / "k8s" / "components" / "refresh").is_dir()
+    components = (["../../components/refresh"] if refresh else []) + ["../../components/otel"]
     (overlay / "kustomization.yaml").write_text(yaml.safe_dump({
         "apiVersion": "kustomize.config.k8s.io/v1beta1", "kind": "Kustomization",
-        "resources": ["../../base"], "components": ["../../components/otel"]}))
+        "resources": ["../../base"], "components": components}))
     objects = kustomize(overlay)
     otel_cm = next(o for o in objects if o["kind"] == "ConfigMap"
                    and o["metadata"]["name"].startswith("sports-analytics-otel-"))
@@ -268,11 +270,14 @@ def test_otel_component_sets_what_the_chart_sets(tmp_path: Path) -> None:
     chart_env = {e["name"] for e in next(o for o in chart if o["kind"] == "Deployment")
                  ["spec"]["template"]["spec"]["containers"][0]["env"] if e["name"].startswith("OTEL_")}
     assert set(otel_cm["data"]) == chart_env - {"OTEL_K8S_POD_NAME"}
+    kinds = {"Deployment", "Job", "CronJob"}
+    assert {o["kind"] for o in objects} & kinds == ({"Deployment", "Job", "CronJob"} if refresh
+                                                    else {"Deployment", "Job"})
     for obj in objects:
-        if obj["kind"] in {"Deployment", "Job"}:
-            refs = [s["configMapRef"]["name"] for s in
-                    obj["spec"]["template"]["spec"]["containers"][0]["envFrom"] if "configMapRef" in s]
-            assert otel_cm["metadata"]["name"] in refs
+        if obj["kind"] in kinds:
+            container = _containers(obj)[0]
+            refs = [s["configMapRef"]["name"] for s in container["envFrom"] if "configMapRef" in s]
+            assert otel_cm["metadata"]["name"] in refs, obj["metadata"]["name"]
         if obj["kind"] == "NetworkPolicy":
             assert 4318 in {p["port"] for r in obj["spec"]["egress"] for p in r.get("ports", [])}
     for obj in kustomize(REPO / "k8s" / "overlays" / "prod"):
