@@ -216,5 +216,22 @@ def test_tracing_is_off_by_default() -> None:
         assert not [n for n in env_of(obj) if n.startswith("OTEL_")]
 
 
+def notes(values: dict[str, Any]) -> str:
+    text = renderer.render_templates(values, release=RELEASE, namespace=NAMESPACE)
+    return next(v for k, v in text.items() if k.endswith("NOTES.txt"))
+
+
+def test_notes_say_what_is_isolated_verified_and_traced() -> None:
+    plain = notes({})
+    assert "NetworkPolicies on (API ingress from any source" in plain
+    assert "sslmode prefer does not verify the server" in plain
+    assert "Tracing:  off" in plain
+    full = notes({**CA, **OTEL, "networkPolicy": {"allowExternal": False}})
+    assert "CA bundle from ConfigMap rds-ca at /etc/sports-analytics/db-ca" in full
+    assert "OTLP/HTTP to http://collector.obs.svc:4318" in full
+    assert "from the ingress controller, monitoring and the test pod only" in full
+    assert "no NetworkPolicy" in notes({"networkPolicy": {"enabled": False}})
+
+
 def _has_refresh() -> bool:
     return (renderer.CHART_DIR / "templates" / "refresh-cronjob.yaml").is_file()
