@@ -47,6 +47,30 @@ BAD: dict[str, tuple[dict[str, Any], list[str]]] = {
         {"config": {"logLevel": "LOUD"}},
         ["/config/logLevel", "value must be one of"],
     ),
+    "verify-full without a CA bundle": (
+        {"database": {"sslMode": "verify-full"}},
+        ["database.sslMode=verify-full needs the CA bundle", "database.tls.caConfigMap.name"],
+    ),
+    "two CA sources": (
+        {"database": {"tls": {"caSecret": {"name": "a"}, "caConfigMap": {"name": "b"}}}},
+        ["set either caSecret.name or caConfigMap.name, not both"],
+    ),
+    "tracing without an endpoint": (
+        {"otel": {"enabled": True}},
+        ["otel.enabled=true needs otel.endpoint", "otel.existingConfigMap.name"],
+    ),
+    "sampling ratio above 1": (
+        {"otel": {"samplerArg": 2}},
+        ["/otel/samplerArg"],
+    ),
+    "unknown sampler": (
+        {"otel": {"sampler": "sometimes"}},
+        ["/otel/sampler", "value must be one of"],
+    ),
+    "endpoint without a scheme": (
+        {"otel": {"endpoint": "collector:4318"}},
+        ["/otel/endpoint"],
+    ),
     "latest tag": (
         {"image": {"tag": "latest"}},
         ['image.tag: "latest" is not allowed'],
