@@ -15,7 +15,8 @@ Against the local fake stats API (tests/helpers/fake_stats.py) serving a full 12
 
 Each step runs the real CLI as the CronJob does (a fresh process: interpreter, nba_api and
 pandas imports included). Figures are the process's wall time and the command's own time
-(its ``refresh complete`` log line), each also as a ratio to step 1.
+(its ``refresh complete`` log line), each also as a ratio to step 1: medians over
+``--rounds`` sequences, each on a fresh database (the machine is shared, single runs are noisy).
 
     .venv/bin/python benchmarks/refresh_bench.py [--database-url URL]
 """
@@ -25,6 +26,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import statistics
 import subprocess
 import sys
 import time
@@ -86,7 +88,11 @@ def _version(url: str) -> int:
         return int(row[0])
 
 
-def bench(admin_url: str) -> dict:
+STEPS = ("full_season", "no_change", "one_night", "full_recompute")
+
+
+def bench_round(admin_url: str) -> dict:
+    """One sequence of the four steps on a fresh database: step -> (wall s, command s)."""
     from sports_analytics.config import Settings
     from sports_analytics.db.migrate import upgrade
 
@@ -97,38 +103,51 @@ def bench(admin_url: str) -> dict:
     fake = FakeStats(first_day=SEASON_START, games=season_games(), roster_size=8).start()
     try:
         upgrade(Settings(database_url=url, log_level="WARNING"))
-        full = _refresh(url, fake)
+        out: dict = {"full_season": _refresh(url, fake)}
         v1 = _version(url)
-        noop = _refresh(url, fake)
-        v2 = _version(url)
+        out["no_change"] = _refresh(url, fake)
+        out["no_change_bumped_data_version"] = _version(url) != v1
         last = [g for g in fake.games if not g.final]
         for g in last:
             g.final = True
-        night = _refresh(url, fake)
-        full_recompute = _refresh(url, fake, "--full")
+        out["one_night"] = _refresh(url, fake)
+        out["full_recompute"] = _refresh(url, fake, "--full")
+        out["new_games_last_night"] = len(last)
         with psycopg.connect(url) as conn:
-            counts = conn.execute("SELECT (SELECT count(*) FROM games), "
-                                  "(SELECT count(*) FROM player_game_stats), "
-                                  "(SELECT count(*) FROM predictions)").fetchone()
-            assert counts is not None
+            out["counts"] = conn.execute("SELECT (SELECT count(*) FROM games), "
+                                         "(SELECT count(*) FROM player_game_stats), "
+                                         "(SELECT count(*) FROM predictions)").fetchone()
     finally:
         fake.stop()
         with psycopg.connect(admin_url, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    out: dict = {"games": counts[0], "player_lines": counts[1], "predictions": counts[2],
-                 "new_games_last_night": len(last),
-                 "no_change_bumped_data_version": v2 != v1}
-    for key, (wall, own) in (("full_season", full), ("no_change", noop), ("one_night", night),
-                             ("full_recompute", full_recompute)):
-        out[f"{key}_wall_s"], out[f"{key}_command_s"] = round(wall, 2), round(own, 2)
-        out[f"{key}_wall_ratio"] = round(wall / full[0], 3)
-        out[f"{key}_command_ratio"] = round(own / full[1], 3)
+    return out
+
+
+def bench(admin_url: str, rounds: int) -> dict:
+    results = [bench_round(admin_url) for _ in range(rounds)]
+    games, lines, predictions = results[-1]["counts"]
+    out: dict = {"rounds": rounds, "games": games, "player_lines": lines,
+                 "predictions": predictions,
+                 "new_games_last_night": results[-1]["new_games_last_night"],
+                 "no_change_bumped_data_version": any(r["no_change_bumped_data_version"]
+                                                      for r in results)}
+    for i, kind in enumerate(("wall", "command")):
+        base = statistics.median(r["full_season"][i] for r in results)
+        for step in STEPS:
+            values = [r[step][i] for r in results]
+            median = statistics.median(values)
+            out[f"{step}_{kind}_s"] = round(median, 2)
+            out[f"{step}_{kind}_ratio"] = round(median / base, 3)
+            out[f"{step}_{kind}_round_ratios"] = [round(r[step][i] / r["full_season"][i], 3)
+                                                  for r in results]
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="admin URL of a running PostgreSQL")
+    parser.add_argument("--rounds", type=int, default=3, help="fresh databases (medians)")
     args = parser.parse_args()
     cluster = None
     url = args.database_url
@@ -138,7 +157,7 @@ def main() -> None:
         url = cluster.url
     try:
         wait_for(url)
-        result = bench(url)
+        result = bench(url, args.rounds)
     finally:
         if cluster is not None:
             cluster.destroy()

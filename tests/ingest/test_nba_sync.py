@@ -242,3 +242,22 @@ def test_killed_refresh_is_closed_as_interrupted_by_the_next(migrated_db_url: st
     runs = rows(migrated_db_url, "SELECT outcome, error FROM refresh_runs ORDER BY id")
     assert [r.outcome for r in runs] == ["failed", "success"]
     assert runs[0].error.startswith("interrupted")
+
+
+def test_refresh_skips_checks_only_for_identical_documents(migrated_db_url: str,
+                                                            fake: FakeStats) -> None:
+    args = ("refresh", "--season", str(fake.season))
+    for _ in range(2):
+        assert run_cli(migrated_db_url, fake, *args).returncode == 0
+    fake.finish(_gid(fake, 4))
+    assert run_cli(migrated_db_url, fake, *args).returncode == 0
+    runs = rows(migrated_db_url, "SELECT counts FROM refresh_runs ORDER BY id")
+    assert [r.counts["upstream_unchanged"] for r in runs] == [False, True, False]
+    assert runs[2].counts["games_updated"] == 1
+    assert scalar(migrated_db_url, "SELECT status FROM games WHERE external_id = :e",
+                  e=_gid(fake, 4)) == "final"
+    # Another writer since the last run: the documents are checked and written again.
+    _sync(migrated_db_url, fake, "--full")
+    assert run_cli(migrated_db_url, fake, *args).returncode == 0
+    last = rows(migrated_db_url, "SELECT counts FROM refresh_runs ORDER BY id DESC LIMIT 1")[0]
+    assert last.counts["upstream_unchanged"] is False

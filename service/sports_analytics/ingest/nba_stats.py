@@ -14,6 +14,7 @@ module adds what it lacks for a nightly job:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Iterator
@@ -78,6 +79,7 @@ class NbaStatsClient:
         self.delay = settings.nba_stats_request_delay_seconds
         self.max_retries = settings.nba_stats_max_retries
         self._status = _StatusRecorder()
+        self.fingerprint = hashlib.sha256()  # of every document received, in call order
         self._last_call: float | None = None
         self._saved: tuple[str, Any] | None = None
 
@@ -191,6 +193,7 @@ def fetch_game_log(client: NbaStatsClient, season: int, season_type: str,
             season_type_all_star=season_type, timeout=client.timeout,
             headers=client.headers(), get_request=False)
         ep.get_request()
+        client.fingerprint.update(ep.nba_response.get_response().encode())
         data = ep.league_game_log.get_dict()
         headers, rows = list(data["headers"]), list(data["data"])
         info["rows"] = len(rows)
@@ -215,6 +218,7 @@ def fetch_schedule(client: NbaStatsClient, season: int) -> list[dict[str, Any]]:
         ep.nba_response = NBAStatsHTTP().send_api_request(
             endpoint=ep.endpoint, parameters=ep.parameters, proxy=ep.proxy,
             headers=ep.headers, timeout=ep.timeout)
+        client.fingerprint.update(ep.nba_response.get_response().encode())
         games = _flatten_schedule(ep.nba_response.get_dict())
         info["rows"] = len(games)
     return games

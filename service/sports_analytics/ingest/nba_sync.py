@@ -49,6 +49,8 @@ class SyncSummary:
     player_lines_written: int = 0
     players_written: int = 0
     analytics: dict[str, int] = field(default_factory=dict)
+    upstream_fingerprint: str | None = None
+    upstream_unchanged: bool = False  # same documents as the previous run: nothing to check
     data_version: int | None = None
 
     @property
@@ -61,14 +63,20 @@ class SyncSummary:
         return out
 
 
-def fetch_season(settings: Settings, season: int, season_type: str = "regular") -> SyncData:
-    """Download and validate one season; raises UpstreamError / UpstreamDataError."""
+def fetch_season(settings: Settings, season: int, season_type: str = "regular", *,
+                 unchanged_if: str | None = None) -> tuple[SyncData | None, str]:
+    """Download and validate one season: (data, fingerprint of the documents). Raises
+    UpstreamError / UpstreamDataError. The data is None when the fingerprint equals
+    ``unchanged_if`` (the documents a previous, successful run already wrote)."""
     api_type, wanted = SEASON_TYPES[season_type]
     with NbaStatsClient(settings) as client:
         t_log = fetch_game_log(client, season, api_type, "T")
         p_log = fetch_game_log(client, season, api_type, "P")
         schedule = fetch_schedule(client, season)
-    return assemble(season, wanted, t_log, p_log, schedule)
+        fingerprint = client.fingerprint.hexdigest()
+    if unchanged_if is not None and fingerprint == unchanged_if:
+        return None, fingerprint
+    return assemble(season, wanted, t_log, p_log, schedule), fingerprint
 
 
 def _reject(exc: Any) -> BadData | None:
@@ -100,26 +108,44 @@ def write_synced(conn: Connection, data: SyncData, summary: SyncSummary, *, full
 
 
 def sync_season(settings: Settings, season: int, season_type: str = "regular", *,
-                full: bool = False, analytics: bool = True,
-                engine: Engine | None = None) -> SyncSummary:
+                full: bool = False, analytics: bool = True, engine: Engine | None = None,
+                previous: dict[str, Any] | None = None) -> SyncSummary:
+    """``previous``: the counts of the last successful run, when nothing else has written
+    since (see refresh.py). If upstream sent the very same documents, nothing is checked or
+    written and its counts carry over."""
     started = time.monotonic()
-    data = fetch_season(settings, season, season_type)
+    unchanged_if = None if full or not previous else previous.get("upstream_fingerprint")
+    data, fingerprint = fetch_season(settings, season, season_type, unchanged_if=unchanged_if)
+    if data is None:
+        assert previous is not None
+        summary = SyncSummary(season, season_type, upstream_fingerprint=fingerprint,
+                              upstream_unchanged=True, **{k: previous.get(k, 0) for k in (
+                                  "final_games", "scheduled_games", "player_lines")})
+        summary.games_unchanged = summary.final_games + summary.scheduled_games
+        _log_summary(summary, started)
+        return summary
     summary = SyncSummary(season, season_type, final_games=len(data.finals),
                           scheduled_games=len(data.games) - len(data.finals),
-                          player_lines=sum(len(g.players) for g in data.finals))
+                          player_lines=sum(len(g.players) for g in data.finals),
+                          upstream_fingerprint=fingerprint)
     if engine is not None:
         _write(engine, data, summary, full=full, analytics=analytics)
     else:
         with job_engine(settings, application_name="sports-analytics-sync", failure="sync failed",
                         map_error=_reject) as own:
             _write(own, data, summary, full=full, analytics=analytics)
-    log.info("sync complete", season=season, season_type=season_type,
+    _log_summary(summary, started)
+    return summary
+
+
+def _log_summary(summary: SyncSummary, started: float) -> None:
+    log.info("sync complete", season=summary.season, season_type=summary.season_type,
              games_inserted=summary.games_inserted, games_updated=summary.games_updated,
              games_unchanged=summary.games_unchanged, final_games=summary.final_games,
              scheduled_games=summary.scheduled_games, player_lines=summary.player_lines,
              player_lines_written=summary.player_lines_written,
+             upstream_unchanged=summary.upstream_unchanged,
              data_version=summary.data_version, seconds=round(time.monotonic() - started, 3))
-    return summary
 
 
 def _write(engine: Engine, data: SyncData, summary: SyncSummary, *, full: bool,

@@ -116,8 +116,28 @@ def _run(settings: Settings, engine: Engine, *, from_csv: Path | None, season: i
         return import_directory(settings, from_csv, engine=engine)
     from sports_analytics.ingest.nba_sync import sync_season
 
-    summary = sync_season(settings, season, season_type, full=full, engine=engine)
+    previous = None if full else _previous_counts(engine, season, season_type)
+    summary = sync_season(settings, season, season_type, full=full, engine=engine,
+                          previous=previous)
     return summary.counts()
+
+
+# The last successful stats-API run of this season, if no write of any kind happened since
+# (the data version it left is still the current one).
+_PREVIOUS = """
+SELECT r.counts FROM refresh_runs r
+WHERE r.outcome = 'success' AND r.source = 'nba_stats' AND r.season = :season
+  AND r.counts ->> 'season_type' = :season_type
+  AND r.data_version = (SELECT last_value FROM data_version_seq)
+  AND r.id = (SELECT max(id) FROM refresh_runs WHERE outcome = 'success')
+"""
+
+
+def _previous_counts(engine: Engine, season: int, season_type: str) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        row = conn.execute(text(_PREVIOUS), {"season": season,
+                                             "season_type": season_type}).first()
+    return dict(row[0]) if row else None
 
 
 def refresh(settings: Settings, *, from_csv: str | Path | None = None, season: int | None = None,
