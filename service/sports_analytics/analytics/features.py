@@ -67,21 +67,15 @@ _SCOPED_GAMES = ("WHERE EXISTS (SELECT 1 FROM feature_scope s WHERE s.season = g
                  "AND s.team_id IN (games.home_team_id, games.away_team_id))")
 
 
-def _features_sql(mode: str) -> str:
-    """``mode``: ``all`` (every game), ``season`` (``:season``) or ``scope`` (feature_scope)."""
-    where = {"all": "", "season": "WHERE season = :season", "scope": _SCOPED_GAMES}[mode]
-    app_from = ("app0 a JOIN feature_scope fs ON fs.team_id = a.team_id AND fs.season = a.season"
-                if mode == "scope" else "app0 a")
-    from_date = "fs.from_date" if mode == "scope" else "NULL::date"
-    only_after = "WHERE p.date >= p.from_date" if mode == "scope" else ""
-    b5 = _diff("c_box", "c5")
-    poss5 = _diff("c_poss", "c5")
-    # Only fixed fragments from this module are interpolated, never input.
-    return f"""
+_B5 = _diff("c_box", "c5")
+_POSS5 = _diff("c_poss", "c5")
+# The statement, with the scope left as {where}, {app_from}, {from_date} and {only_after}.
+# Only fixed fragments from this module are interpolated, never input.
+_FEATURES_SQL = f"""
 WITH g AS (
     SELECT id, season, date, home_team_id, away_team_id, home_score, away_score,
            (status = 'final' AND home_score IS NOT NULL AND away_score IS NOT NULL) AS final
-    FROM games {where}
+    FROM games {{where}}
 ),
 app0 AS (
     SELECT id AS game_id, season, date, home_team_id AS team_id, away_team_id AS opp_id,
@@ -91,7 +85,7 @@ app0 AS (
     SELECT id, season, date, away_team_id, home_team_id, FALSE, final, away_score, home_score
     FROM g
 ),
-app AS (SELECT a.*, {from_date} AS from_date FROM {app_from}),
+app AS (SELECT a.*, {{from_date}} AS from_date FROM {{app_from}}),
 res AS (
     SELECT a.game_id, a.team_id, a.season, a.date,
            (a.pf > a.pa)::int AS win,
@@ -163,12 +157,12 @@ SELECT p.game_id, p.team_id, p.is_home,
        {_r("p.h2h_margin::float8 / nullif(p.h2h_n, 0)")},
        CASE WHEN p.last_date IS NOT NULL THEN least(p.date - p.last_date - 1, 32767) END,
        coalesce(p.date - p.last_date = 1, FALSE),
-       {_r(f"CASE WHEN {b5} > 0 THEN 100 * {_diff('c_pts', 'c5')} / nullif({poss5}, 0) END")},
-       {_r(f"CASE WHEN {b5} > 0 THEN 100 * {_diff('c_opp_pts', 'c5')} / nullif({poss5}, 0) END")},
-       {_r(f"CASE WHEN {b5} > 0 THEN 48 * {poss5} / nullif({_diff('c_mins', 'c5')}, 0) END")},
-       {_r(f"CASE WHEN {b5} > 0 THEN ({_diff('c_fgm', 'c5')} + 0.5 * {_diff('c_fg3m', 'c5')})"
+       {_r(f"CASE WHEN {_B5} > 0 THEN 100 * {_diff('c_pts', 'c5')} / nullif({_POSS5}, 0) END")},
+       {_r(f"CASE WHEN {_B5} > 0 THEN 100 * {_diff('c_opp_pts', 'c5')} / nullif({_POSS5}, 0) END")},
+       {_r(f"CASE WHEN {_B5} > 0 THEN 48 * {_POSS5} / nullif({_diff('c_mins', 'c5')}, 0) END")},
+       {_r(f"CASE WHEN {_B5} > 0 THEN ({_diff('c_fgm', 'c5')} + 0.5 * {_diff('c_fg3m', 'c5')})"
            f" / nullif({_diff('c_fga', 'c5')}, 0) END")},
-       {_r(f"CASE WHEN {b5} > 0 THEN {_diff('c_pts', 'c5')} / nullif(2 * ({_diff('c_fga', 'c5')}"
+       {_r(f"CASE WHEN {_B5} > 0 THEN {_diff('c_pts', 'c5')} / nullif(2 * ({_diff('c_fga', 'c5')}"
            f" + 0.44 * {_diff('c_fta', 'c5')}), 0) END")},
        coalesce(st.streak, 0)
 FROM pre p
@@ -176,8 +170,20 @@ LEFT JOIN cum c ON c.team_id = p.team_id AND c.season = p.season AND c.n = p.k
 LEFT JOIN cum c5 ON c5.team_id = p.team_id AND c5.season = p.season AND c5.n = p.k - 5
 LEFT JOIN cum c10 ON c10.team_id = p.team_id AND c10.season = p.season AND c10.n = p.k - 10
 LEFT JOIN streaks st ON st.team_id = p.team_id AND st.season = p.season AND st.n = p.k
-{only_after}
+{{only_after}}
 """  # noqa: S608
+
+
+def _features_sql(mode: str) -> str:
+    """``mode``: ``all`` (every game), ``season`` (``:season``) or ``scope`` (feature_scope)."""
+    scoped = mode == "scope"
+    return _FEATURES_SQL.format(
+        where={"all": "", "season": "WHERE season = :season", "scope": _SCOPED_GAMES}[mode],
+        app_from=("app0 a JOIN feature_scope fs ON fs.team_id = a.team_id AND fs.season = a.season"
+                  if scoped else "app0 a"),
+        from_date="fs.from_date" if scoped else "NULL::date",
+        only_after="WHERE p.date >= p.from_date" if scoped else "",
+    )
 
 
 _DELETE = {
