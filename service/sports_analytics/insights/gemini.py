@@ -36,6 +36,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
+import httpx2
 import structlog
 from pydantic import ValidationError
 
@@ -113,15 +115,11 @@ class CircuitBreaker:
                 self._opened_at = self.clock()
 
 
-def _timeout_types() -> tuple[type[BaseException], ...]:
-    types: list[type[BaseException]] = [TimeoutError]
-    for mod in ("httpx2", "httpx"):
-        with contextlib.suppress(ImportError, AttributeError):
-            types.append(__import__(mod).TimeoutException)
-    return tuple(types)
-
-
-TIMEOUT_ERRORS = _timeout_types()
+# google-genai 3.x sends its requests with httpx2 (httpx on some transports), and a timeout
+# surfaces as that library's TimeoutException, not as a genai APIError: both are caught here so
+# that a timeout is counted as one (and never retried) rather than reported as an internal error.
+TIMEOUT_ERRORS: tuple[type[BaseException], ...] = (
+    TimeoutError, httpx2.TimeoutException, httpx.TimeoutException)
 
 
 class GeminiBriefer:
