@@ -297,3 +297,32 @@ def test_failing_batch_command_marks_its_span(receiver, migrated_db_url, tmp_pat
     spans = receiver.wait_for(lambda s: any(x.name == "sports-analytics ingest" for x in s))
     root = _one(spans, "sports-analytics ingest", spans[0].trace_id if spans else "")
     assert root.status_code == 2 and not root.parent_span_id  # STATUS_CODE_ERROR
+
+
+STATS_PROBE = """
+import sys
+from sports_analytics.config import load_settings
+from sports_analytics.ingest.nba_stats import NbaStatsClient, fetch_schedule
+from sports_analytics.telemetry import command_span
+with command_span("sync"), NbaStatsClient(load_settings()) as client:
+    print(len(fetch_schedule(client, int(sys.argv[1]))))
+"""
+
+
+def test_nba_stats_calls_are_client_spans_of_the_command(receiver, migrated_db_url):
+    from tests.helpers.fake_stats import FakeStats
+
+    fake = FakeStats().start()
+    try:
+        env = _base_env(migrated_db_url, OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
+                        NBA_STATS_BASE_URL=fake.base_url, NBA_STATS_REQUEST_DELAY_SECONDS="0")
+        out = subprocess.run([sys.executable, "-c", STATS_PROBE, str(fake.season)],
+                             capture_output=True, text=True, env=env, timeout=60)
+    finally:
+        fake.stop()
+    assert out.returncode == 0 and int(out.stdout.split()[-1]) > 0, out.stderr
+    spans = receiver.wait_for(lambda s: any(x.name == "sports-analytics sync" for x in s))
+    root = _one(spans, "sports-analytics sync", spans[0].trace_id if spans else "")
+    calls = [s for s in spans if s.scope == "opentelemetry.instrumentation.requests"]
+    assert calls and all(s.parent_span_id == root.span_id for s in calls), spans
+    assert calls[0].kind == "SPAN_KIND_CLIENT" and "scheduleleaguev2" in repr(calls[0].attributes)
