@@ -31,7 +31,7 @@ def _cli_env(**values: str) -> dict[str, str]:
     return env
 
 
-def test_defaults_match_the_original_compose_names(clean_env):
+def test_defaults_match_the_compose_names(clean_env):
     s = load_settings()
     url = s.sqlalchemy_url
     assert (url.drivername, url.username, url.database, url.port) == (

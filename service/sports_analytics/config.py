@@ -54,7 +54,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     log_format: Literal["json", "console"] | None = None
 
-    # Database: a DSN, or the parts the original Compose setup used.
+    # Database: a DSN, or its parts as the POSTGRES_* variables of the Compose file.
     database_url: SecretStr | None = None
     postgres_host: str = "localhost"
     postgres_port: int = Field(5432, ge=1, le=65535)

@@ -32,6 +32,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from sports_analytics.db.base import Base
 from sports_analytics.db.refresh_runs import RefreshRun
+from sports_analytics.db.writes import SEASON_MAX, SEASON_MIN
 
 __all__ = ["Base", "Game", "GameFeatures", "Insight", "Player", "PlayerGameStats", "Prediction",
            "RefreshRun", "Team", "TeamGameStats"]
@@ -105,7 +106,7 @@ class Game(Base):
             name="final_has_scores",
         ),
         CheckConstraint("home_score >= 0 AND away_score >= 0", name="scores_non_negative"),
-        CheckConstraint("season BETWEEN 1946 AND 2100", name="season_range"),
+        CheckConstraint(f"season BETWEEN {SEASON_MIN} AND {SEASON_MAX}", name="season_range"),
         Index("ix_games_season_date_id", "season", "date", "id"),
         Index("ix_games_home_team_id_date_id", "home_team_id", "date", "id"),
         Index("ix_games_away_team_id_date_id", "away_team_id", "date", "id"),

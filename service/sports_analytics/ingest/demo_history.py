@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from sports_analytics.db.writes import copy_rows
+from sports_analytics.db.writes import SEASON_MIN, copy_rows
 from sports_analytics.ingest.demo import (
     DEMO_SEASON,
     DEMO_SEED,
@@ -34,7 +34,7 @@ from sports_analytics.ingest.demo import (
     generate,
 )
 
-MAX_SEASONS = DEMO_SEASON - 1946 + 1
+MAX_SEASONS = DEMO_SEASON - SEASON_MIN + 1
 GAMES_PER_SEASON = 1230  # the NBA formula: 30 teams x 82 games / 2
 PLAYER_ID_BLOCK = 1000  # player ids of season k are k * 1000 + 1 ...: rosters are < 500
 PLAYER_COLUMNS = ("id", "first_name", "last_name", "team_id", "position", "jersey_number",
