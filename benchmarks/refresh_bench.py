@@ -100,7 +100,8 @@ def bench_round(admin_url: str) -> dict:
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = admin_url.rpartition("/")[0] + f"/{name}"
-    fake = FakeStats(first_day=SEASON_START, games=season_games(), roster_size=8).start()
+    fake = FakeStats(first_day=SEASON_START, games=season_games(), roster_size=8,
+                     cache_documents=True).start()
     try:
         upgrade(Settings(database_url=url, log_level="WARNING"))
         out: dict = {"full_season": _refresh(url, fake)}
@@ -109,7 +110,7 @@ def bench_round(admin_url: str) -> dict:
         out["no_change_bumped_data_version"] = _version(url) != v1
         last = [g for g in fake.games if not g.final]
         for g in last:
-            g.final = True
+            fake.finish(g.game_id)
         out["one_night"] = _refresh(url, fake)
         out["full_recompute"] = _refresh(url, fake, "--full")
         out["new_games_last_night"] = len(last)

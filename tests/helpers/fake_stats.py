@@ -104,6 +104,7 @@ class FakeStats:
     faults: list[tuple[str, str, Any]] = field(default_factory=list)  # (endpoint, kind, arg)
     requests: list[dict[str, Any]] = field(default_factory=list)
     roster_size: int = 3  # players per team that is not in ROSTERS
+    cache_documents: bool = False  # serve each rendered body until a mutation method runs
 
     def __post_init__(self) -> None:
         self.season = season_of(self.first_day)
@@ -123,6 +124,7 @@ class FakeStats:
             ]
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
+        self._bodies: dict[str, bytes] = {}
 
     # --- mutations -------------------------------------------------------------------------
     def game(self, game_id: str) -> FakeGame:
@@ -130,15 +132,26 @@ class FakeStats:
 
     def finish(self, game_id: str) -> None:
         self.game(game_id).final = True
+        self._bodies.clear()
 
     def move(self, game_id: str, day: dt.date) -> None:
         self.game(game_id).day = day
+        self._bodies.clear()
+
+    def body(self, kind: str) -> bytes:
+        """The rendered document: ``T`` / ``P`` game log or ``schedule``."""
+        cached = self._bodies.get(kind) if self.cache_documents else None
+        if cached is None:
+            doc = self.schedule() if kind == "schedule" else self.game_log(kind)
+            cached = self._bodies[kind] = json.dumps(doc).encode()
+        return cached
 
     def add_final(self, day: dt.date, home: str, away: str) -> FakeGame:
         n = len(self.games) + 1
         game = FakeGame(f"002{self.season % 100:02d}{90000 + n:05d}", day, dt.time(19, 0),
                         home, away, True, n)
         self.games.append(game)
+        self._bodies.clear()
         return game
 
     # --- documents -------------------------------------------------------------------------
@@ -304,10 +317,10 @@ def _handler(fake: FakeStats) -> type[BaseHTTPRequestHandler]:
             fake.requests.append({"endpoint": endpoint, "params": params,
                                   "headers": dict(self.headers), "at": time.monotonic()})
             if endpoint == "leaguegamelog":
-                body = json.dumps(fake.game_log(params.get("PlayerOrTeam", "T"))).encode()
+                body = fake.body(params.get("PlayerOrTeam", "T"))
                 endpoint = f"leaguegamelog[{params.get('PlayerOrTeam', 'T')}]"
             elif endpoint == "scheduleleaguev2":
-                body = json.dumps(fake.schedule()).encode()
+                body = fake.body("schedule")
             else:
                 self._send(404, b'{"message": "unknown endpoint"}')
                 return

@@ -261,3 +261,22 @@ def test_refresh_skips_checks_only_for_identical_documents(migrated_db_url: str,
     assert run_cli(migrated_db_url, fake, *args).returncode == 0
     last = rows(migrated_db_url, "SELECT counts FROM refresh_runs ORDER BY id DESC LIMIT 1")[0]
     assert last.counts["upstream_unchanged"] is False
+
+
+def test_sync_refuses_to_overlap_the_demo_season(seeded_db_url: str) -> None:
+    from tests.helpers.fake_stats import FakeGame
+
+    demo = rows(seeded_db_url, "SELECT g.date, h.abbreviation AS home, a.abbreviation AS away "
+                "FROM games g JOIN teams h ON h.id = g.home_team_id "
+                "JOIN teams a ON a.id = g.away_team_id ORDER BY g.id LIMIT 1")[0]
+    fake = FakeStats(first_day=demo.date, games=[
+        FakeGame("0022500001", demo.date, dt.time(19, 30), demo.home, demo.away, False, 1)]).start()
+    try:
+        before = digest(seeded_db_url)
+        done = run_cli(seeded_db_url, fake, "sync", "--season", str(fake.season))
+        assert done.returncode == 65, done.stdout + done.stderr
+        [error] = [x for x in log_lines(done) if x.get("level") == "error"]
+        assert "demo season" in error["error"] and "DEMO-" in error["error"]
+        assert digest(seeded_db_url) == before
+    finally:
+        fake.stop()

@@ -161,8 +161,11 @@ def write_season(conn: Connection, data: SyncData) -> WriteResult:
     _stage(conn, data, team_ids)
     conflict = conn.execute(text(_CONFLICT)).first()
     if conflict:
+        other = conflict[1] or "(no external id)"
+        hint = " (the synthetic demo season; load real data into a database without it)" \
+            if other.startswith("DEMO-") else ""
         raise UpstreamDataError(data.source, f"game {conflict[0]}: the home team already has "
-                                          f"game {conflict[1] or '(no external id)'} that day")
+                                          f"game {other} that day{hint}")
     moved = tuple((int(t), int(season), d) for t, season, d in conn.execute(text(_MOVED)))
     changed = conn.execute(text(_GAMES)).all()
     ids = {row[0] for row in changed}
