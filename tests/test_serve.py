@@ -181,7 +181,12 @@ def test_metrics_aggregate_across_two_workers(serve_factory, migrated_db_url, tm
         count = _metric_samples(body, "http_request_duration_seconds_count")
         assert count[count_key] == baseline + n
         pool_size = _metric_samples(body, "db_pool_size")
-        assert pool_size["db_pool_size"] == 2 * (5 + 5)  # two live workers, 5 + 5 each
+        # two live workers: SQLAlchemy 5 + 5 each, the data routes' read pool 5 each
+        assert pool_size['db_pool_size{pool="sqlalchemy"}'] == 2 * (5 + 5)
+        assert pool_size['db_pool_size{pool="read"}'] == 2 * 5
+        in_use = _metric_samples(body, "db_pool_connections_in_use")
+        assert set(in_use) >= {'db_pool_connections_in_use{pool="sqlalchemy"}',
+                               'db_pool_connections_in_use{pool="read"}'}
         assert _metric_samples(body, "app_build_info")  # present, value 1
         assert 'app_build_info{git_sha="unknown",version="0.1.0"} 1.0' in body
     live = {p.name for p in prom_dir.glob("gauge_live*_*.db")}

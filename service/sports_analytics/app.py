@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -13,8 +13,22 @@ from sports_analytics.api.deps import State, close_state, open_state
 from sports_analytics.config import Settings, get_settings
 from sports_analytics.exception_handlers import add_exception_handlers
 from sports_analytics.logging import configure_logging
-from sports_analytics.metrics import instrument_pool
+from sports_analytics.metrics import instrument_pool, instrument_read_pool
 from sports_analytics.middleware import install_middleware
+
+
+def instrument_pools(state: State, settings: Settings) -> Callable[[], None]:
+    """db_pool_* gauges for every pool of the worker, labelled by pool."""
+    undo = [instrument_pool(state["engine"], settings),
+            instrument_read_pool(state["read_pool"])]
+    if state["read_engine"] is not state["engine"]:
+        undo.append(instrument_pool(state["read_engine"], settings, name="sqlalchemy_read"))
+
+    def _uninstrument() -> None:
+        for fn in undo:
+            fn()
+
+    return _uninstrument
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -25,7 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[State]:
         telemetry.setup()  # no-op when tracing is off or the gunicorn worker already did it
         state = open_state(settings)
-        uninstrument = instrument_pool(state["engine"], settings)
+        uninstrument = instrument_pools(state, settings)
         try:
             yield state  # every request sees it as request.state (api/deps.py)
         finally:

@@ -20,7 +20,7 @@ from sports_analytics.exceptions import ConfigError
 
 __all__ = ["ConfigError", "Settings", "get_settings", "load_settings"]
 
-SECRET_FIELDS = ("database_url", "postgres_password", "gemini_api_key")
+SECRET_FIELDS = ("database_url", "database_read_url", "postgres_password", "gemini_api_key")
 PLACEHOLDER_SECRETS = frozenset(
     {"", "changeme", "change-me", "changethis", "password", "postgres", "secret", "example",
      "placeholder", "your-api-key", "xxx", "todo"}
@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     postgres_user: str = "analyst"
     postgres_password: SecretStr | None = None
     postgres_db: str = "sports_analytics"
+    # Optional read-only replica (a streaming standby, a CloudNativePG ``-ro`` service): the
+    # read-only data routes use it; writes, migrations and batch jobs stay on the primary.
+    database_read_url: SecretStr | None = None
     db_pool_size: int = Field(5, ge=1, le=100)
     db_max_overflow: int = Field(5, ge=0, le=100)
     db_pool_timeout_seconds: float = Field(5.0, gt=0, le=120)
@@ -122,6 +125,11 @@ class Settings(BaseSettings):
                 )
         else:
             _require_real_secret("POSTGRES_PASSWORD", self.postgres_password)
+        read_url = self.sqlalchemy_read_url
+        if read_url is not None and (read_url.password is None
+                                     or str(read_url.password).lower() in PLACEHOLDER_SECRETS):
+            raise ConfigError("DATABASE_READ_URL has a missing or placeholder password; "
+                              "refusing to start in production")
         if self.gemini_api_key is not None:
             _require_real_secret("GEMINI_API_KEY", self.gemini_api_key)
         return self
@@ -160,6 +168,22 @@ class Settings(BaseSettings):
             port=self.postgres_port,
             database=self.postgres_db,
         )
+
+    @property
+    def sqlalchemy_read_url(self) -> URL | None:
+        """The read replica (DATABASE_READ_URL), or None: reads then go to the primary."""
+        if self.database_read_url is None:
+            return None
+        dsn = self.database_read_url.get_secret_value().strip()
+        for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):
+            if dsn.startswith(prefix):
+                dsn = "postgresql+psycopg://" + dsn[len(prefix):]
+        if not dsn.startswith("postgresql+psycopg://"):
+            raise ConfigError("DATABASE_READ_URL must start with postgresql:// or postgres://")
+        try:
+            return make_url(dsn)
+        except Exception:  # the parser's message may echo the DSN, password included
+            raise ConfigError("DATABASE_READ_URL is not a valid PostgreSQL URL") from None
 
     @property
     def redacted_db_target(self) -> str:

@@ -57,14 +57,18 @@ http_requests_in_progress = Gauge(
     "HTTP requests being handled right now (summed over live workers).",
     multiprocess_mode="livesum",
 )
+# pool="sqlalchemy" (primary), "sqlalchemy_read" (read replica, when DATABASE_READ_URL is
+# set) and "read" (the psycopg pool of the JSON data routes).
 db_pool_connections_in_use = Gauge(
     "db_pool_connections_in_use",
-    "Database connections checked out of the pool (summed over live workers).",
+    "Database connections checked out of the pool, by pool (summed over live workers).",
+    ["pool"],
     multiprocess_mode="livesum",
 )
 db_pool_size = Gauge(
     "db_pool_size",
-    "Maximum connections the pool may open, pool_size + max_overflow (summed over live workers).",
+    "Maximum connections the pool may open, by pool (summed over live workers).",
+    ["pool"],
     multiprocess_mode="livesum",
 )
 app_build_info = Gauge(
@@ -116,12 +120,13 @@ def set_build_info(version: str, git_sha: str) -> None:
     app_build_info.labels(version=version, git_sha=git_sha).set(1)
 
 
-def instrument_pool(engine: Any, settings: Any) -> Callable[[], None]:
+def instrument_pool(engine: Any, settings: Any, name: str = "sqlalchemy") -> Callable[[], None]:
     """Feed the pool gauges from SQLAlchemy pool events (per worker, summed on scrape)."""
     from sqlalchemy import event
 
     capacity = settings.db_pool_size + settings.db_max_overflow
-    db_pool_size.inc(capacity)
+    size, in_use = db_pool_size.labels(pool=name), db_pool_connections_in_use.labels(pool=name)
+    size.inc(capacity)
     pool = engine.pool
 
     # A failed checkout (database down) fires "checkin" without "checkout": count only
@@ -129,11 +134,11 @@ def instrument_pool(engine: Any, settings: Any) -> Callable[[], None]:
     def _checkout(dbapi_conn: Any, record: Any, proxy: Any) -> None:
         if not record.info.get(_OUT):
             record.info[_OUT] = True
-            db_pool_connections_in_use.inc()
+            in_use.inc()
 
     def _checkin(dbapi_conn: Any, record: Any) -> None:
         if record.info.pop(_OUT, False):
-            db_pool_connections_in_use.dec()
+            in_use.dec()
 
     event.listen(pool, "checkout", _checkout)
     event.listen(pool, "checkin", _checkin)
@@ -141,7 +146,21 @@ def instrument_pool(engine: Any, settings: Any) -> Callable[[], None]:
     def _uninstrument() -> None:
         event.remove(pool, "checkout", _checkout)
         event.remove(pool, "checkin", _checkin)
-        db_pool_size.dec(capacity)
+        size.dec(capacity)
+
+    return _uninstrument
+
+
+def instrument_read_pool(read_pool: Any, name: str = "read") -> Callable[[], None]:
+    """The same gauges for the psycopg read pool: its capacity, and queries holding a
+    connection (``ReadPool.observer`` is called with +1 / -1)."""
+    size, in_use = db_pool_size.labels(pool=name), db_pool_connections_in_use.labels(pool=name)
+    size.inc(read_pool.size)
+    read_pool.observer = in_use.inc
+
+    def _uninstrument() -> None:
+        read_pool.observer = None
+        size.dec(read_pool.size)
 
     return _uninstrument
 

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Connection, RowMapping, text
 
 from sports_analytics.analytics.predictions import accuracy_report, latest_predicted_season
-from sports_analytics.api.deps import BrieferDep, EngineDep
+from sports_analytics.api.deps import BrieferDep, EngineDep, ReadEngineDep
 from sports_analytics.api.listing import predictions_total
 from sports_analytics.api.params import GameIdPath, ModelQuery, PaginationDep, SeasonQuery
 from sports_analytics.api.schemas import ErrorDetail, GameFields, Page
@@ -120,7 +120,7 @@ def _game_or_404(conn: Connection, game_id: int) -> RowMapping:
 
 @router.get("/games/{game_id}/features", response_model=GameFeaturesOut, responses=NOT_FOUND,
             summary="Pre-game features of both teams")
-def game_features(game_id: GameIdPath, engine: EngineDep) -> GameFeaturesOut:
+def game_features(game_id: GameIdPath, engine: ReadEngineDep) -> GameFeaturesOut:
     with engine.connect() as conn:
         game = _game_or_404(conn, game_id)
         rows = {r["team_id"]: r for r in conn.execute(text(
@@ -152,7 +152,7 @@ def _model_prediction(row: dict, home: str, away: str) -> dict:
 
 @router.get("/games/{game_id}/prediction", response_model=GamePrediction, responses=NOT_FOUND,
             summary="Every model's win probabilities for one game")
-def game_prediction(game_id: GameIdPath, engine: EngineDep) -> GamePrediction:
+def game_prediction(game_id: GameIdPath, engine: ReadEngineDep) -> GamePrediction:
     with engine.connect() as conn:
         game = _game_or_404(conn, game_id)
         rows = conn.execute(text(
@@ -174,7 +174,7 @@ def game_prediction(game_id: GameIdPath, engine: EngineDep) -> GamePrediction:
 @router.get("/predictions", response_model=Page[PredictionItem],
             summary="Predictions, filtered by season, model and date")
 def list_predictions(
-    engine: EngineDep,
+    engine: ReadEngineDep,
     page: PaginationDep,
     season: SeasonQuery = None,
     model: ModelQuery = None,
@@ -214,7 +214,7 @@ def list_predictions(
 @router.get("/predictions/accuracy", response_model=Accuracy,
             summary="Accuracy, Brier score, log loss and calibration per model")
 def prediction_accuracy(
-    engine: EngineDep,
+    engine: ReadEngineDep,
     season: Annotated[int | None, Query(ge=SEASON_MIN, le=SEASON_MAX,
                                         description="default: the latest predicted season")] = None,
     model: ModelQuery = None,

@@ -1,13 +1,16 @@
 """HTTP caching for data that changes only when data is written.
 
-Every write path (seed, ingest, features, predictions) bumps the ``data_version_seq``
-sequence inside its transaction and once more after commit. ETags embed that version, so a
-write invalidates them all.
+Every write path (seed, ingest, features, predictions) bumps the data version inside its
+transaction and once more after commit (db/writes.py). ETags embed that version, so a write
+invalidates them all. Routes read it as ``max(version) FROM data_versions`` in the same
+statement as the body: on a read replica that lags, body and version come from the same
+snapshot, so a client never gets a 304 for data it has not seen, nor an old body under a newer
+ETag.
 
 Answering ``If-None-Match`` must not cost a database round trip, so each worker keeps:
 
-* the current data version, re-read (``SELECT last_value FROM data_version_seq``, one cheap
-  query) at most once per ``VERSION_TTL_SECONDS``; a conditional request arriving within that
+* the current data version, as carried by the last query result, trusted for at most
+  ``VERSION_TTL_SECONDS``; a conditional request arriving within that
   window after a write may still get a 304 for the previous version, never longer;
 * the set of box-score ids it has served at that version, so a 304 is only ever given for a
   representation this process has actually produced.

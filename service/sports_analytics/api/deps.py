@@ -25,16 +25,21 @@ from sports_analytics.insights.gemini import GeminiBriefer
 class State(TypedDict):
     """What the lifespan yields: one of each per worker process."""
 
-    engine: Engine  # SQLAlchemy, for the analytics routes and the insight cache
-    read_pool: ReadPool  # psycopg, for the JSON-in-SQL data routes
+    engine: Engine  # SQLAlchemy on the primary: the insight cache (it writes)
+    read_engine: Engine  # SQLAlchemy for the read-only analytics routes (replica, if any)
+    read_pool: ReadPool  # psycopg, for the JSON-in-SQL data routes (replica, if any)
     data_versions: DataVersionTracker  # ETag bookkeeping (api/caching.py)
     readiness: ReadinessChecker  # /readyz
     briefer: GeminiBriefer  # /insight: one genai.Client per process
 
 
 def open_state(settings: Settings) -> State:
+    engine = make_engine(settings)
+    # DATABASE_READ_URL: the read-only routes get their own engine on the replica.
+    replica = settings.sqlalchemy_read_url is not None
     return State(
-        engine=make_engine(settings),
+        engine=engine,
+        read_engine=make_engine(settings, replica=True) if replica else engine,
         read_pool=ReadPool(settings),
         data_versions=DataVersionTracker(),
         readiness=ReadinessChecker(settings),
@@ -46,10 +51,16 @@ async def close_state(state: State) -> None:
     state["briefer"].close()
     await state["read_pool"].close()
     state["engine"].dispose()
+    if state["read_engine"] is not state["engine"]:
+        state["read_engine"].dispose()
 
 
 async def get_engine(request: Request) -> Engine:
     return request.state.engine
+
+
+async def get_read_engine(request: Request) -> Engine:
+    return request.state.read_engine
 
 
 async def get_read_pool(request: Request) -> ReadPool:
@@ -73,6 +84,7 @@ async def get_settings(request: Request) -> Settings:
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
+ReadEngineDep = Annotated[Engine, Depends(get_read_engine)]
 ReadPoolDep = Annotated[ReadPool, Depends(get_read_pool)]
 DataVersionsDep = Annotated[DataVersionTracker, Depends(get_data_versions)]
 ReadinessDep = Annotated[ReadinessChecker, Depends(get_readiness)]

@@ -36,8 +36,6 @@ from sports_analytics.exceptions import NotFound
 router = APIRouter(prefix="/api/v1/games", tags=["games"])
 
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    503: {"model": ErrorDetail, "description": "database unavailable"}}
 
 GAME_FIELDS = """'game_id', g.id, 'season', g.season, 'date', g.date, 'status', g.status,
     'home_team', ht.abbreviation, 'away_team', at.abbreviation,
@@ -73,7 +71,7 @@ BOX_SCORE_SQL = f"""
 SELECT json_build_object({GAME_FIELDS},
            'home', {_team_box("ht", "g.home_team_id")},
            'away', {_team_box("at", "g.away_team_id")})::text,
-       g.status, (SELECT last_value FROM data_version_seq)
+       g.status, (SELECT max(version) FROM data_versions)
 FROM games g JOIN teams ht ON ht.id = g.home_team_id JOIN teams at ON at.id = g.away_team_id
 WHERE g.id = %(game_id)s
 """  # noqa: S608 (trusted fragments only)

@@ -75,7 +75,7 @@ SELECT json_build_object(
               FROM page), '[]'::json),
     'total', (SELECT count(*) FROM ranked), 'total_is_estimate', false,
     'limit', %(limit)s, 'offset', %(offset)s)::text,
-  (SELECT last_value FROM data_version_seq)
+  (SELECT max(version) FROM data_versions)
 """
 
 

@@ -29,7 +29,8 @@ def make_job_engine(settings: Settings, *, application_name: str) -> Engine:
 
 
 def make_engine(settings: Settings, *, application_name: str = "sports-analytics",
-                statement_timeout_ms: int | None = None) -> Engine:
+                statement_timeout_ms: int | None = None, replica: bool = False) -> Engine:
+    """``replica``: connect to DATABASE_READ_URL (read-only routes), if one is configured."""
     timeout_ms = statement_timeout_ms or settings.db_statement_timeout_ms
     # A batch transaction may compute in Python between statements for a while.
     idle_ms = max(60_000, timeout_ms) if statement_timeout_ms else 60_000
@@ -38,8 +39,11 @@ def make_engine(settings: Settings, *, application_name: str = "sports-analytics
         f"-c lock_timeout={timeout_ms} "
         f"-c idle_in_transaction_session_timeout={idle_ms}"
     )
+    if replica and settings.sqlalchemy_read_url is not None:
+        options += " -c default_transaction_read_only=on"
+    url = (settings.sqlalchemy_read_url if replica else None) or settings.sqlalchemy_url
     engine = create_engine(
-        settings.sqlalchemy_url,
+        url,
         pool_pre_ping=True,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
@@ -57,7 +61,9 @@ def make_engine(settings: Settings, *, application_name: str = "sports-analytics
     return engine
 
 
-def libpq_conninfo(settings: Settings) -> str:
-    """The settings' database URL in the form libpq/psycopg accept (no SQLAlchemy driver)."""
-    url = settings.sqlalchemy_url.set(drivername="postgresql")
-    return url.render_as_string(hide_password=False)
+def libpq_conninfo(settings: Settings, *, replica: bool = False) -> str:
+    """The settings' database URL in the form libpq/psycopg accept (no SQLAlchemy driver).
+
+    ``replica``: the read replica (DATABASE_READ_URL) when one is configured."""
+    url = (settings.sqlalchemy_read_url if replica else None) or settings.sqlalchemy_url
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)

@@ -272,12 +272,22 @@ class Insight(Base):
     )
 
 
-# Bumped (nextval) by every write path: seed, ingest, features, predict. HTTP ETags for
-# data that changes only on writes, such as standings, derive from its last_value.
+# Bumped (nextval) by every write path: seed, ingest, features, predict (db/writes.py).
 data_version_seq = Sequence("data_version_seq", metadata=Base.metadata)
 
 
+class DataVersion(Base):
+    """Data versions as committed rows; the newest is current. HTTP ETags for data that
+    changes only on writes (box scores, standings) embed ``max(version)``, read in the same
+    statement as the body, so a lagging read replica never pairs new data with an old
+    version or the reverse."""
+
+    __tablename__ = "data_versions"
+
+    version: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
 __all__ = [
-    "GAME_STATUSES", "Game", "GameFeatures", "Player", "PlayerGameStats", "Prediction", "Team",
-    "TeamGameStats", "data_version_seq",
+    "GAME_STATUSES", "DataVersion", "Game", "GameFeatures", "Player", "PlayerGameStats",
+    "Prediction", "Team", "TeamGameStats", "data_version_seq",
 ]

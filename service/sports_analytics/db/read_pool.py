@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import psycopg
@@ -35,7 +35,8 @@ class ReadPool:
     """A small asyncio pool of read-only psycopg connections for single-statement queries."""
 
     def __init__(self, settings: Settings, size: int | None = None) -> None:
-        self._conninfo = libpq_conninfo(settings)
+        # The read replica when DATABASE_READ_URL is set: every query here is read-only.
+        self._conninfo = libpq_conninfo(settings, replica=True)
         self._connect_kwargs: dict[str, Any] = {
             "autocommit": True,
             "connect_timeout": settings.db_connect_timeout_seconds,
@@ -52,6 +53,8 @@ class ReadPool:
         self._sem: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.in_use = 0
+        # Told +1 / -1 as queries take and give back a connection (the pool gauges).
+        self.observer: Callable[[int], object] | None = None
 
     def _bind_loop(self) -> asyncio.Semaphore:
         loop = asyncio.get_running_loop()
@@ -79,6 +82,8 @@ class ReadPool:
             log.warning("database pool exhausted", size=self.size)
             raise DatabaseUnavailable() from None
         self.in_use += 1
+        if self.observer is not None:
+            self.observer(1)
         try:
             for attempt in (1, 2):
                 reused = bool(self._idle)
@@ -101,6 +106,8 @@ class ReadPool:
             raise DatabaseUnavailable()  # pragma: no cover - loop always returns or raises
         finally:
             self.in_use -= 1
+            if self.observer is not None:
+                self.observer(-1)
             sem.release()
 
     @staticmethod

@@ -51,10 +51,26 @@ class LockKey:
     REFRESH: Final = 7_351_940_201  # session lock around ``refresh``: one run at a time
 
 
+_RECORD_VERSION = text("INSERT INTO data_versions (version) VALUES (:v) ON CONFLICT DO NOTHING")
+# Old rows go without waiting on a concurrent writer (SKIP LOCKED): only the newest matters.
+_PRUNE_VERSIONS = text(
+    "DELETE FROM data_versions WHERE version IN (SELECT version FROM data_versions "
+    "WHERE version < :keep FOR UPDATE SKIP LOCKED)")
+
+
 def bump_data_version(conn: Connection) -> int:
     """Advance the data version on ``conn`` (inside the writing transaction: a crash can't
-    lose it) and return the new value."""
-    return int(conn.execute(text("SELECT nextval('data_version_seq')")).scalar_one())
+    lose it) and return the new value.
+
+    The value comes from ``data_version_seq`` and is recorded in ``data_versions``, which
+    readers use (``max(version)``): a table row commits with the data it describes and a read
+    replica replays it exactly, while a sequence is WAL-logged up to 32 values ahead, so a
+    standby's ``last_value`` would not follow the writes."""
+    version = int(conn.execute(text("SELECT nextval('data_version_seq')")).scalar_one())
+    conn.execute(_RECORD_VERSION, {"v": version})
+    if version % 100 == 0:
+        conn.execute(_PRUNE_VERSIONS, {"keep": version - 100})
+    return version
 
 
 def bump_data_version_after_commit(engine: Engine) -> int:

@@ -1,4 +1,4 @@
-"""indexes for flat reads over decades of history; row_estimate() for page totals
+"""indexes for flat reads over decades of history; row_estimate(); data_versions
 
 Every list route reads in the order it returns: games by (date, id) within a season, a team
 (home and away side) or a date range; players by (last_name, first_name, id) within a team.
@@ -13,6 +13,7 @@ Create Date: 2026-12-01 08:00:00
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0004"
@@ -63,9 +64,18 @@ def upgrade() -> None:
                     ["active", "last_name", "first_name", "id"],
                     unique=False, postgresql_where="team_id IS NULL")
     op.execute(ROW_ESTIMATE)
+    # The data version as committed rows (db/writes.py): replicas replay it exactly.
+    op.create_table(
+        "data_versions",
+        sa.Column("version", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.PrimaryKeyConstraint("version", name=op.f("pk_data_versions")),
+    )
+    op.execute("INSERT INTO data_versions (version) SELECT CASE WHEN is_called THEN last_value "
+               "ELSE last_value - 1 END FROM data_version_seq")
 
 
 def downgrade() -> None:
+    op.drop_table("data_versions")
     op.execute("DROP FUNCTION IF EXISTS row_estimate(text)")
     op.drop_index("ix_players_teamless_name", table_name="players")
     for name, _cols in _SCHEDULED:
