@@ -8,9 +8,9 @@ memory, without touching the database (see api/caching.py).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
 from sports_analytics.api.caching import (
     FINAL_GAME_CACHE_CONTROL,
@@ -22,20 +22,22 @@ from sports_analytics.api.listing import games_list_sql
 from sports_analytics.api.params import (
     DateQuery,
     GameIdPath,
-    GameStatusQuery,
     PaginationDep,
     SeasonQuery,
     TeamQuery,
     parse_date,
 )
-from sports_analytics.api.responses import json_response
 from sports_analytics.api.schemas import BoxScore, ErrorDetail, GamePage
 from sports_analytics.api.teams import normalise_abbreviation
 from sports_analytics.exceptions import NotFound
 
 router = APIRouter(prefix="/api/v1/games", tags=["games"])
 
+StatusQuery = Annotated[Literal["scheduled", "final"] | None, Query(
+    description="only scheduled (not yet played) or final games")]
 
+ERRORS: dict[int | str, dict[str, Any]] = {
+    503: {"model": ErrorDetail, "description": "database unavailable"}}
 
 GAME_FIELDS = """'game_id', g.id, 'season', g.season, 'date', g.date, 'status', g.status,
     'home_team', ht.abbreviation, 'away_team', at.abbreviation,
@@ -87,7 +89,7 @@ async def list_games(
     team: TeamQuery = None,
     date_from: DateQuery = None,
     date_to: DateQuery = None,
-    status: GameStatusQuery = None,
+    status: StatusQuery = None,
 ) -> Response:
     abbr = normalise_abbreviation(team) if team else None
     start, end = parse_date("date_from", date_from), parse_date("date_to", date_to)
@@ -97,7 +99,7 @@ async def list_games(
     assert row is not None
     if not row[1]:
         raise NotFound(f"team {team!r} not found")
-    return json_response(row[0])
+    return Response(row[0], media_type="application/json")
 
 
 def box_score_etag(game_id: int, version: int) -> str:
@@ -140,4 +142,4 @@ async def get_game(request: Request, game_id: GameIdPath) -> Response:
     headers = {"ETag": etag, "Cache-Control": cache_control}
     if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
-    return json_response(body, headers)
+    return Response(body, media_type="application/json", headers=headers)
