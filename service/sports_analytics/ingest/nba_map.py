@@ -92,6 +92,8 @@ class SyncData:
 
 
 def _int(endpoint: str, where: str, name: str, value: Any, lo: int, hi: int) -> int:
+    if type(value) is int and lo <= value <= hi:  # the common case, first (20k rows a season)
+        return value
     if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
         raise UpstreamDataError(endpoint, f"{where}: {name} must be an integer, got {value!r}")
     if not lo <= int(value) <= hi:
