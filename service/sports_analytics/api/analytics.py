@@ -14,22 +14,22 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import Connection, RowMapping, text
-
 from sports_analytics.analytics.predictions import accuracy_report, latest_predicted_season
-from sports_analytics.api.deps import BrieferDep, EngineDep, ReadEngineDep
+from sports_analytics.api.deps import BrieferDep, EngineDep
 from sports_analytics.api.listing import predictions_total
 from sports_analytics.api.params import GameIdPath, ModelQuery, PaginationDep, SeasonQuery
-from sports_analytics.api.schemas import ErrorDetail, GameFields, Page
+from sports_analytics.api.schemas import UNAVAILABLE, ErrorDetail, GameFields, Page
 from sports_analytics.db.writes import FEATURE_COLUMNS, SEASON_MAX, SEASON_MIN
 from sports_analytics.exceptions import NotFound
 from sports_analytics.insights.schemas import GameInsight
 from sports_analytics.insights.service import get_insight
+from sqlalchemy import Connection, RowMapping, text
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"])
 
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"model": ErrorDetail, "description": "unknown game, or nothing computed yet"},
+    **UNAVAILABLE,
 }
 
 
@@ -120,7 +120,7 @@ def _game_or_404(conn: Connection, game_id: int) -> RowMapping:
 
 @router.get("/games/{game_id}/features", response_model=GameFeaturesOut, responses=NOT_FOUND,
             summary="Pre-game features of both teams")
-def game_features(game_id: GameIdPath, engine: ReadEngineDep) -> GameFeaturesOut:
+def game_features(game_id: GameIdPath, engine: EngineDep) -> GameFeaturesOut:
     with engine.connect() as conn:
         game = _game_or_404(conn, game_id)
         rows = {r["team_id"]: r for r in conn.execute(text(
@@ -152,7 +152,7 @@ def _model_prediction(row: dict, home: str, away: str) -> dict:
 
 @router.get("/games/{game_id}/prediction", response_model=GamePrediction, responses=NOT_FOUND,
             summary="Every model's win probabilities for one game")
-def game_prediction(game_id: GameIdPath, engine: ReadEngineDep) -> GamePrediction:
+def game_prediction(game_id: GameIdPath, engine: EngineDep) -> GamePrediction:
     with engine.connect() as conn:
         game = _game_or_404(conn, game_id)
         rows = conn.execute(text(
@@ -171,10 +171,10 @@ def game_prediction(game_id: GameIdPath, engine: ReadEngineDep) -> GamePredictio
     )
 
 
-@router.get("/predictions", response_model=Page[PredictionItem],
+@router.get("/predictions", response_model=Page[PredictionItem], responses=UNAVAILABLE,
             summary="Predictions, filtered by season, model and date")
 def list_predictions(
-    engine: ReadEngineDep,
+    engine: EngineDep,
     page: PaginationDep,
     season: SeasonQuery = None,
     model: ModelQuery = None,
@@ -211,10 +211,10 @@ def list_predictions(
                                 limit=page.limit, offset=page.offset)
 
 
-@router.get("/predictions/accuracy", response_model=Accuracy,
+@router.get("/predictions/accuracy", response_model=Accuracy, responses=UNAVAILABLE,
             summary="Accuracy, Brier score, log loss and calibration per model")
 def prediction_accuracy(
-    engine: ReadEngineDep,
+    engine: EngineDep,
     season: Annotated[int | None, Query(ge=SEASON_MIN, le=SEASON_MAX,
                                         description="default: the latest predicted season")] = None,
     model: ModelQuery = None,

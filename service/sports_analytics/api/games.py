@@ -8,10 +8,9 @@ memory, without touching the database (see api/caching.py).
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
-
+from fastapi import APIRouter, Request, Response
 from sports_analytics.api.caching import (
     FINAL_GAME_CACHE_CONTROL,
     REVALIDATE_CACHE_CONTROL,
@@ -22,22 +21,20 @@ from sports_analytics.api.listing import games_list_sql
 from sports_analytics.api.params import (
     DateQuery,
     GameIdPath,
+    GameStatusQuery,
     PaginationDep,
     SeasonQuery,
     TeamQuery,
     parse_date,
 )
-from sports_analytics.api.schemas import BoxScore, ErrorDetail, GamePage
+from sports_analytics.api.responses import json_response
+from sports_analytics.api.schemas import UNAVAILABLE, BoxScore, ErrorDetail, GamePage
 from sports_analytics.api.teams import normalise_abbreviation
 from sports_analytics.exceptions import NotFound
 
 router = APIRouter(prefix="/api/v1/games", tags=["games"])
 
-StatusQuery = Annotated[Literal["scheduled", "final"] | None, Query(
-    description="only scheduled (not yet played) or final games")]
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    503: {"model": ErrorDetail, "description": "database unavailable"}}
 
 GAME_FIELDS = """'game_id', g.id, 'season', g.season, 'date', g.date, 'status', g.status,
     'home_team', ht.abbreviation, 'away_team', at.abbreviation,
@@ -73,14 +70,14 @@ BOX_SCORE_SQL = f"""
 SELECT json_build_object({GAME_FIELDS},
            'home', {_team_box("ht", "g.home_team_id")},
            'away', {_team_box("at", "g.away_team_id")})::text,
-       g.status, (SELECT max(version) FROM data_versions)
+       g.status, (SELECT last_value FROM data_version_seq)
 FROM games g JOIN teams ht ON ht.id = g.home_team_id JOIN teams at ON at.id = g.away_team_id
 WHERE g.id = %(game_id)s
 """  # noqa: S608 (trusted fragments only)
 
 
 @router.get("", response_model=GamePage, responses={
-    404: {"model": ErrorDetail, "description": "unknown team"}, **ERRORS},
+    404: {"model": ErrorDetail, "description": "unknown team"}, **UNAVAILABLE},
     summary="List games, oldest first")
 async def list_games(
     reader: ReadPoolDep,
@@ -89,7 +86,7 @@ async def list_games(
     team: TeamQuery = None,
     date_from: DateQuery = None,
     date_to: DateQuery = None,
-    status: StatusQuery = None,
+    status: GameStatusQuery = None,
 ) -> Response:
     abbr = normalise_abbreviation(team) if team else None
     start, end = parse_date("date_from", date_from), parse_date("date_to", date_to)
@@ -99,7 +96,7 @@ async def list_games(
     assert row is not None
     if not row[1]:
         raise NotFound(f"team {team!r} not found")
-    return Response(row[0], media_type="application/json")
+    return json_response(row[0])
 
 
 def box_score_etag(game_id: int, version: int) -> str:
@@ -114,7 +111,7 @@ IF_NONE_MATCH_DOC: dict[str, Any] = {"parameters": [{
 
 @router.get("/{game_id}", response_model=BoxScore, responses={
     304: {"description": "not modified: the If-None-Match ETag is current"},
-    404: {"model": ErrorDetail, "description": "no such game"}, **ERRORS},
+    404: {"model": ErrorDetail, "description": "no such game"}, **UNAVAILABLE},
     openapi_extra=IF_NONE_MATCH_DOC,
     summary="Box score: both teams' totals and every player line")
 async def get_game(request: Request, game_id: GameIdPath) -> Response:
@@ -142,4 +139,4 @@ async def get_game(request: Request, game_id: GameIdPath) -> Response:
     headers = {"ETag": etag, "Cache-Control": cache_control}
     if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
+    return json_response(body, headers)

@@ -15,6 +15,7 @@ from sports_analytics import __version__
 from sports_analytics import metrics as prom
 from sports_analytics.api import freshness
 from sports_analytics.api.deps import AppSettingsDep, EngineDep, ReadinessDep
+from sports_analytics.api.schemas import RETRY_AFTER
 from sports_analytics.exceptions import DatabaseUnavailable
 
 router = APIRouter(tags=["operations"])
@@ -47,7 +48,8 @@ async def healthz() -> Response:
     "/readyz",
     response_model=ReadyStatus,
     summary="Readiness: database answers within 1 s and the schema is not behind",
-    responses={503: {"model": ReadyStatus, "description": "not ready; `detail` names the check"}},
+    responses={503: {"model": ReadyStatus, "description": "not ready; `detail` names the check",
+                     "headers": RETRY_AFTER}},
 )
 async def readyz(checker: ReadinessDep) -> Response:
     result = await checker.check()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
@@ -10,14 +10,12 @@ from sports_analytics.api.deps import ReadPoolDep
 from sports_analytics.api.listing import players_list_sql
 from sports_analytics.api.params import PaginationDep, PlayerIdPath, TeamQuery
 from sports_analytics.api.responses import json_response
-from sports_analytics.api.schemas import ErrorDetail, PlayerDetail, PlayerPage
+from sports_analytics.api.schemas import UNAVAILABLE, ErrorDetail, PlayerDetail, PlayerPage
 from sports_analytics.api.teams import normalise_abbreviation
 from sports_analytics.exceptions import NotFound
 
 router = APIRouter(prefix="/api/v1/players", tags=["players"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    503: {"model": ErrorDetail, "description": "database unavailable"}}
 
 PLAYER_FIELDS = """'player_id', p.id, 'first_name', p.first_name, 'last_name', p.last_name,
     'name', p.first_name || ' ' || p.last_name, 'team', tm.abbreviation, 'position', p.position,
@@ -44,7 +42,8 @@ FROM players p LEFT JOIN teams tm ON tm.id = p.team_id WHERE p.id = %(player_id)
 
 
 @router.get("", response_model=PlayerPage, responses={
-    404: {"model": ErrorDetail, "description": "unknown team"}, **ERRORS}, summary="List players")
+    404: {"model": ErrorDetail, "description": "unknown team"}, **UNAVAILABLE},
+    summary="List players")
 async def list_players(
     reader: ReadPoolDep,
     page: PaginationDep,
@@ -63,7 +62,7 @@ async def list_players(
 
 
 @router.get("/{player_id}", response_model=PlayerDetail, responses={
-    404: {"model": ErrorDetail, "description": "no such player"}, **ERRORS},
+    404: {"model": ErrorDetail, "description": "no such player"}, **UNAVAILABLE},
     summary="One player with per-season averages")
 async def get_player(reader: ReadPoolDep, player_id: PlayerIdPath) -> Response:
     row = await reader.fetchrow(DETAIL_SQL, {"player_id": player_id})

@@ -16,15 +16,13 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from sports_analytics.api.deps import ReadPoolDep
-from sports_analytics.api.schemas import ErrorDetail, GameOut
+from sports_analytics.api.schemas import UNAVAILABLE, GameOut
 
 router = APIRouter(prefix="/api/v1", tags=["schedule"])
 
 EASTERN = ZoneInfo("America/New_York")
 DAYS_MAX = 60
 REFRESHES_MAX = 100
-ERRORS: dict[int | str, dict[str, Any]] = {
-    503: {"model": ErrorDetail, "description": "database unavailable"}}
 
 
 class WinProbability(BaseModel):
@@ -97,7 +95,7 @@ def eastern_today() -> dt.date:
     return dt.datetime.now(EASTERN).date()
 
 
-@router.get("/games/upcoming", response_model=Upcoming, responses=ERRORS,
+@router.get("/games/upcoming", response_model=Upcoming, responses=UNAVAILABLE,
             summary="Scheduled games of the next N days, each with every model's win probability")
 async def upcoming_games(
     reader: ReadPoolDep,
@@ -112,7 +110,7 @@ async def upcoming_games(
                     headers={"Cache-Control": "max-age=60"})
 
 
-@router.get("/refreshes", response_model=Refreshes, responses=ERRORS,
+@router.get("/refreshes", response_model=Refreshes, responses=UNAVAILABLE,
             summary="Recent data refresh runs, newest first (for operators)")
 async def list_refreshes(
     reader: ReadPoolDep,

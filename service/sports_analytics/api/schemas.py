@@ -7,7 +7,7 @@ classes in db/models.py keep the plain names."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -16,6 +16,13 @@ T = TypeVar("T")
 
 class ErrorDetail(BaseModel):
     detail: str = Field(examples=["game 42 not found"])
+
+
+# Every 503 (the database cannot answer right now) carries Retry-After.
+RETRY_AFTER: dict[str, Any] = {"Retry-After": {
+    "description": "seconds to wait before retrying", "schema": {"type": "integer"}}}
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {503: {
+    "model": ErrorDetail, "description": "database unavailable", "headers": RETRY_AFTER}}
 
 
 class Page(BaseModel, Generic[T]):

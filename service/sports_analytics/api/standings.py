@@ -11,13 +11,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
-
 from sports_analytics.api.caching import REVALIDATE_CACHE_CONTROL, etag_matches
 from sports_analytics.api.deps import DataVersionsDep, ReadPoolDep
 from sports_analytics.api.games import IF_NONE_MATCH_DOC
 from sports_analytics.api.params import PaginationDep, SeasonQuery
 from sports_analytics.api.responses import json_response
-from sports_analytics.api.schemas import ErrorDetail, Standings
+from sports_analytics.api.schemas import UNAVAILABLE, Standings
 
 router = APIRouter(prefix="/api/v1/standings", tags=["standings"])
 
@@ -75,7 +74,7 @@ SELECT json_build_object(
               FROM page), '[]'::json),
     'total', (SELECT count(*) FROM ranked), 'total_is_estimate', false,
     'limit', %(limit)s, 'offset', %(offset)s)::text,
-  (SELECT max(version) FROM data_versions)
+  (SELECT last_value FROM data_version_seq)
 """
 
 
@@ -85,7 +84,7 @@ def standings_etag(season: int | None, limit: int, offset: int, version: int) ->
 
 @router.get("", response_model=Standings, responses={
     304: {"description": "not modified: the If-None-Match ETag is current"},
-    503: {"model": ErrorDetail, "description": "database unavailable"}},
+    **UNAVAILABLE},
     openapi_extra=IF_NONE_MATCH_DOC,
     summary="Conference standings (default: the latest season)")
 async def get_standings(versions: DataVersionsDep, reader: ReadPoolDep, page: PaginationDep,

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 
 from sports_analytics.api.deps import ReadPoolDep
 from sports_analytics.api.params import ConferenceQuery, PaginationDep
 from sports_analytics.api.responses import json_response
-from sports_analytics.api.schemas import ErrorDetail, TeamDetail, TeamPage
+from sports_analytics.api.schemas import UNAVAILABLE, ErrorDetail, TeamDetail, TeamPage
 from sports_analytics.exceptions import NotFound
 from sports_analytics.ingest.teams import ALIASES
 
 router = APIRouter(prefix="/api/v1/teams", tags=["teams"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    503: {"model": ErrorDetail, "description": "database unavailable"}}
 
 TEAM_FIELDS = """'team_id', t.id, 'abbreviation', t.abbreviation, 'name', t.name, 'city', t.city,
     'conference', t.conference, 'division', t.division"""
@@ -47,7 +45,7 @@ def normalise_abbreviation(value: str) -> str:
     return ALIASES.get(upper, upper)
 
 
-@router.get("", response_model=TeamPage, responses=ERRORS, summary="List teams")
+@router.get("", response_model=TeamPage, responses=UNAVAILABLE, summary="List teams")
 async def list_teams(
     reader: ReadPoolDep,
     page: PaginationDep,
@@ -60,7 +58,7 @@ async def list_teams(
 
 
 @router.get("/{abbreviation}", response_model=TeamDetail,
-            responses={404: {"model": ErrorDetail, "description": "no such team"}, **ERRORS},
+            responses={404: {"model": ErrorDetail, "description": "no such team"}, **UNAVAILABLE},
             summary="One team and its roster")
 async def get_team(
     reader: ReadPoolDep,
