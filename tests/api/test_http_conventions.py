@@ -15,7 +15,8 @@ SAMPLE_PATH_VALUES = {"abbreviation": "BOS", "player_id": "1", "game_id": "1"}
 JSON_URLS = [
     "/api/v1/teams", "/api/v1/teams/BOS", "/api/v1/players", "/api/v1/players/1",
     "/api/v1/games", "/api/v1/games/1", "/api/v1/standings", "/api/v1/predictions",
-    "/api/v1/predictions/accuracy", "/api/v1/games/1/insight",
+    "/api/v1/predictions/accuracy", "/api/v1/games/1/insight", "/api/v1/games/upcoming",
+    "/api/v1/refreshes",
 ]
 
 

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from sports_analytics.api.deps import ReadPoolDep
+from sports_analytics.api.responses import json_response
 from sports_analytics.api.schemas import UNAVAILABLE, GameOut
 
 router = APIRouter(prefix="/api/v1", tags=["schedule"])
@@ -106,8 +107,7 @@ async def upcoming_games(
     row = await reader.fetchrow(UPCOMING_SQL, {
         "date_from": today, "date_to": today + dt.timedelta(days=days - 1)})
     assert row is not None
-    return Response(row[0], media_type="application/json",
-                    headers={"Cache-Control": "max-age=60"})
+    return json_response(row[0], {"Cache-Control": "max-age=60"})
 
 
 @router.get("/refreshes", response_model=Refreshes, responses=UNAVAILABLE,
@@ -118,4 +118,4 @@ async def list_refreshes(
 ) -> Response:
     row = await reader.fetchrow(REFRESHES_SQL, {"limit": limit})
     assert row is not None
-    return Response(row[0], media_type="application/json", headers={"Cache-Control": "no-store"})
+    return json_response(row[0], {"Cache-Control": "no-store"})
