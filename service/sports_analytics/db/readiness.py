@@ -35,6 +35,7 @@ log = structlog.get_logger(__name__)
 
 UNREACHABLE = "database unreachable"
 PENDING = "migrations pending"
+REPLICA_UNREACHABLE = "read replica unreachable"
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,9 @@ _HAS_TABLE_SQL = "SELECT to_regclass('alembic_version') IS NOT NULL"
 class ReadinessChecker:
     def __init__(self, settings: Settings, *, timeout: float = 1.0, ttl: float = 1.0) -> None:
         self._conninfo = libpq_conninfo(settings)
+        # DATABASE_READ_URL: the data routes read there, so it must answer too.
+        self._replica_conninfo = (libpq_conninfo(settings, replica=True)
+                                  if settings.sqlalchemy_read_url is not None else None)
         self._timeout = timeout
         self._ttl = ttl
         # Loaded once, at startup: the probe never reads the migration scripts again.
@@ -94,7 +98,27 @@ class ReadinessChecker:
             return Readiness(False, UNREACHABLE,
                              {"database": "unreachable", "migrations": "unknown"})
         elapsed_ms = round((time.monotonic() - started) * 1000, 1)
-        return self._evaluate(current, elapsed_ms)
+        result = self._evaluate(current, elapsed_ms)
+        if self._replica_conninfo is None:
+            return result
+        left = max(0.1, self._timeout - (time.monotonic() - started))
+        try:
+            await asyncio.wait_for(self._ping(self._replica_conninfo), left)
+        except (TimeoutError, OSError, psycopg.Error) as exc:
+            self._transition("replica", log.warning, "readiness: read replica unreachable",
+                             reason=db_error_reason(exc))
+            return Readiness(False, REPLICA_UNREACHABLE,
+                             {**result.checks, "replica": "unreachable"})
+        return Readiness(result.ready, result.detail, {**result.checks, "replica": "ok"})
+
+    async def _ping(self, conninfo: str) -> None:
+        conn = await psycopg.AsyncConnection.connect(
+            conninfo, connect_timeout=max(1, int(self._timeout)), autocommit=True,
+            application_name="sports-analytics-readyz")
+        try:
+            await conn.execute("SELECT 1")
+        finally:
+            await conn.close()
 
     def _evaluate(self, current: frozenset[str], elapsed_ms: float) -> Readiness:
         if current == self.heads:
