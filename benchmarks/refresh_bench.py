@@ -83,7 +83,7 @@ def _refresh(url: str, fake: FakeStats, *extra: str) -> tuple[float, float]:
 
 def _version(url: str) -> int:
     with psycopg.connect(url) as conn:
-        row = conn.execute("SELECT last_value FROM data_version_seq").fetchone()
+        row = conn.execute("SELECT coalesce(max(version), 0) FROM data_versions").fetchone()
         assert row is not None
         return int(row[0])
 

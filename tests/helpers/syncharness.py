@@ -12,7 +12,7 @@ from tests.helpers.pgharness import make_settings
 from tests.helpers.relharness import cli_env, cli_path, json_lines
 
 DATA_TABLES = ("teams", "players", "games", "team_game_stats", "player_game_stats",
-               "game_features", "predictions", "insights")
+               "game_features", "predictions", "insights", "data_versions")
 
 
 def stats_env(fake: FakeStats | None, **extra: str) -> dict[str, str]:

@@ -209,7 +209,7 @@ def test_refresh_with_nothing_new_bumps_no_data_version(migrated_db_url: str,
     assert runs[0].data_version == runs[1].data_version
     assert runs[1].counts["games_unchanged"] == 6 and runs[1].counts["games_inserted"] == 0
     assert runs[1].data_version == scalar(migrated_db_url,
-                                          "SELECT last_value FROM data_version_seq")
+                                          "SELECT max(version) FROM data_versions")
 
 
 def test_failed_refresh_is_recorded_and_leaves_data_alone(migrated_db_url: str,

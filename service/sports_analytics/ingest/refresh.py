@@ -40,9 +40,13 @@ INSERT INTO refresh_runs (source, season) VALUES (:source, :season) RETURNING id
 _FINISH = """
 UPDATE refresh_runs SET finished_at = clock_timestamp(), outcome = :outcome,
        counts = CAST(:counts AS jsonb), error = :error,
-       data_version = (SELECT last_value FROM data_version_seq)
+       data_version = (SELECT max(version) FROM data_versions)
 WHERE id = :id
 """
+
+
+# The data version ETags carry (db/writes.py); a run that wrote nothing leaves it as it was.
+_CURRENT_VERSION = "SELECT coalesce(max(version), 0) FROM data_versions"
 
 
 def current_season(today: dt.date | None = None) -> int:
@@ -128,7 +132,7 @@ _PREVIOUS = """
 SELECT r.counts FROM refresh_runs r
 WHERE r.outcome = 'success' AND r.source = 'nba_stats' AND r.season = :season
   AND r.counts ->> 'season_type' = :season_type
-  AND r.data_version = (SELECT last_value FROM data_version_seq)
+  AND r.data_version = (SELECT max(version) FROM data_versions)
   AND r.id = (SELECT max(id) FROM refresh_runs WHERE outcome = 'success')
 """
 
@@ -174,4 +178,4 @@ def _data_version(engine: Engine) -> int:
 
 
 def _last_version(conn: Connection) -> int:
-    return int(conn.execute(text("SELECT last_value FROM data_version_seq")).scalar_one())
+    return int(conn.execute(text(_CURRENT_VERSION)).scalar_one())
