@@ -35,6 +35,10 @@ from sports_analytics.ingest.nba_write import write_season
 
 log = structlog.get_logger(__name__)
 
+# Planner statistics are refreshed in the writing transaction after a bulk load; a night's
+# dozen games leave them valid (autovacuum catches up on its own).
+ANALYZE_AFTER_NEW_GAMES = 100
+
 
 @dataclass
 class SyncSummary:
@@ -153,7 +157,7 @@ def _write(engine: Engine, data: SyncData, summary: SyncSummary, *, full: bool,
     with engine.begin() as conn:
         conn.execute(text("SET LOCAL lock_timeout = '120s'"))  # wait out a concurrent writer
         changed = write_synced(conn, data, summary, full=full, analytics=analytics)
-        if changed:
+        if summary.games_inserted >= ANALYZE_AFTER_NEW_GAMES:  # a first load, not a night
             conn.execute(text("ANALYZE games, team_game_stats, player_game_stats"))
     if changed:
         summary.data_version = bump_data_version_after_commit(engine)
