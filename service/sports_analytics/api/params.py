@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import AfterValidator
+from pydantic import BeforeValidator
 
 from sports_analytics.config import Settings
 from sports_analytics.db.writes import SEASON_MAX, SEASON_MIN
@@ -75,37 +73,26 @@ TeamQuery = Annotated[str | None, Query(min_length=2, max_length=4, pattern=r"^[
 
 
 
-def ci_pattern(*choices: str) -> str:
-    """A regex matching any of ``choices`` in any letter case (JSON Schema has no flags)."""
-    def word(choice: str) -> str:
-        return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c)
-                       for c in choice)
-    return "^(?:" + "|".join(word(c) for c in choices) + ")$"
+def any_case(*choices: str) -> BeforeValidator:
+    """Accept ``choices`` in any letter case, as team abbreviations are: ``east`` is ``East``.
 
-
-def canonical(*choices: str) -> Callable[[str | None], str | None]:
-    """Map a case-insensitive match (already checked by :func:`ci_pattern`) to its spelling."""
+    Anything else goes through unchanged, so the ``Literal`` rejects it with the usual 422."""
     by_lower = {c.lower(): c for c in choices}
 
-    def convert(value: str | None) -> str | None:
-        return None if value is None else by_lower[value.lower()]
-    return convert
+    def convert(value: object) -> object:
+        return by_lower.get(value.lower(), value) if isinstance(value, str) else value
+    return BeforeValidator(convert)
 
 
-# Enum-like query values match case-insensitively, as team abbreviations do.
-CONFERENCES = ("East", "West")
-ConferenceQuery = Annotated[str | None, Query(pattern=ci_pattern(*CONFERENCES),
-                                              description="East or West (case-insensitive)"),
-                            AfterValidator(canonical(*CONFERENCES))]
-MODELS = ("elo_v1", "home_always")
-ModelQuery = Annotated[str | None, Query(pattern=ci_pattern(*MODELS),
-                                         description="elo_v1 or home_always (case-insensitive)"),
-                       AfterValidator(canonical(*MODELS))]
-GAME_STATUSES = ("scheduled", "final")
-GameStatusQuery = Annotated[str | None, Query(
-    pattern=ci_pattern(*GAME_STATUSES),
-    description="only scheduled (not yet played) or final games (case-insensitive)"),
-    AfterValidator(canonical(*GAME_STATUSES))]
+ConferenceQuery = Annotated[Literal["East", "West"] | None,
+                            Query(description="East or West, in any letter case"),
+                            any_case("East", "West")]
+ModelQuery = Annotated[Literal["elo_v1", "home_always"] | None,
+                       Query(description="elo_v1 or home_always, in any letter case"),
+                       any_case("elo_v1", "home_always")]
+GameStatusQuery = Annotated[Literal["scheduled", "final"] | None, Query(
+    description="only scheduled (not yet played) or final games, in any letter case"),
+    any_case("scheduled", "final")]
 
 
 # Dates are taken as strict YYYY-MM-DD text: pydantic's lax date parsing would also accept
