@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     # Optional read-only replica (a streaming standby, a CloudNativePG ``-ro`` service): the
     # read-only data routes use it; writes, migrations and batch jobs stay on the primary.
     database_read_url: SecretStr | None = None
+    # Or just the replica's host: same port, database and credentials as the primary.
+    postgres_read_host: str | None = None
     db_pool_size: int = Field(5, ge=1, le=100)
     db_max_overflow: int = Field(5, ge=0, le=100)
     db_pool_timeout_seconds: float = Field(5.0, gt=0, le=120)
@@ -171,8 +173,11 @@ class Settings(BaseSettings):
 
     @property
     def sqlalchemy_read_url(self) -> URL | None:
-        """The read replica (DATABASE_READ_URL), or None: reads then go to the primary."""
+        """The read replica (DATABASE_READ_URL, else POSTGRES_READ_HOST with the primary's
+        other settings), or None: reads then go to the primary."""
         if self.database_read_url is None:
+            if self.postgres_read_host:
+                return self.sqlalchemy_url.set(host=self.postgres_read_host)
             return None
         dsn = self.database_read_url.get_secret_value().strip()
         for prefix in ("postgres://", "postgresql://", "postgresql+psycopg2://"):

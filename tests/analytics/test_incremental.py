@@ -150,3 +150,31 @@ def test_incremental_touches_only_what_a_change_affects(history_engine: Engine) 
     assert result["prediction_games"] <= 15
     with history_engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM game_features")).scalar_one() == before
+
+
+def test_detected_changes_equal_full(history_engine: Engine) -> None:
+    """``features`` / ``predict`` without ``--full``: changes found through games.updated_at."""
+    from sports_analytics.analytics.incremental import (
+        incremental_features,
+        incremental_predictions,
+    )
+
+    rng = random.Random(7)
+    with history_engine.begin() as conn:
+        games = _games(conn)
+        for g in rng.sample([x for x in games if x.status == "final"], 5):
+            conn.execute(text("UPDATE games SET home_score = 140, away_score = 80, "
+                              "updated_at = now() WHERE id = :id"), {"id": g.id})
+        night = max(x.date for x in games) + dt.timedelta(days=1)
+        conn.execute(text("INSERT INTO games (season, date, home_team_id, away_team_id, "
+                          "home_score, away_score, status) VALUES (2025, :d, 1, 2, 101, 99, "
+                          "'final'), (2025, :d, 3, 4, NULL, NULL, 'scheduled')"), {"d": night})
+    features = incremental_features(history_engine)
+    predictions = incremental_predictions(history_engine)
+    assert features is not None and features["changed_games"] == 7
+    assert predictions is not None and predictions["changed_games"] == 7
+    incremental = _snapshot(history_engine)
+    assert incremental_features(history_engine) == {"changed_games": 0, "rows": 0}  # settled
+    compute_features(history_engine)
+    run_predictions(history_engine)
+    assert incremental == _snapshot(history_engine)

@@ -38,6 +38,8 @@ EXPECTED_KINDS = {
                                  "Service", "ServiceAccount", "Pod"},
     "csi-values": {"ConfigMap", "Deployment", "Job", "NetworkPolicy", "PodDisruptionBudget",
                    "SecretProviderClass", "Service", "ServiceAccount", "Pod"},
+    "cloudnativepg-values": {"ConfigMap", "Deployment", "Job", "NetworkPolicy",
+                             "PodDisruptionBudget", "Service", "ServiceAccount", "Pod"},
 }
 
 

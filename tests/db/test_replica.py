@@ -153,3 +153,19 @@ def test_readyz_fails_when_the_replica_is_down(pair: ReplicaPair) -> None:
     result = asyncio.run(ReadinessChecker(settings).check())
     assert not result.ready and result.checks["replica"] == "unreachable", result
     assert result.checks["database"] == "ok"
+
+
+def test_read_url_settings(tmp_path, monkeypatch) -> None:
+    from sports_analytics.config import Settings
+
+    base = {"database_url": "postgresql://analyst:s3cret-pw@db-rw:5432/sa"}
+    assert Settings(**base).sqlalchemy_read_url is None
+    by_host = Settings(**base, postgres_read_host="db-ro").sqlalchemy_read_url
+    assert by_host is not None and (by_host.host, by_host.database, by_host.password) == (
+        "db-ro", "sa", "s3cret-pw")
+    secret = tmp_path / "database-read-url"
+    secret.write_text("postgresql://reader:other-pw@replica:6432/sa\n")
+    monkeypatch.setenv("DATABASE_READ_URL_FILE", str(secret))
+    from_file = Settings(**base).sqlalchemy_read_url
+    assert from_file is not None and (from_file.host, from_file.port) == ("replica", 6432)
+    assert "other-pw" not in repr(Settings(**base))

@@ -217,6 +217,10 @@ DB_MAX_OVERFLOW: {{ .Values.database.maxOverflow | quote }}
 DB_POOL_TIMEOUT_SECONDS: {{ .Values.database.poolTimeoutSeconds | quote }}
 DB_CONNECT_TIMEOUT_SECONDS: {{ .Values.database.connectTimeoutSeconds | quote }}
 DB_STATEMENT_TIMEOUT_MS: {{ .Values.database.statementTimeoutMs | quote }}
+JOB_STATEMENT_TIMEOUT_MS: {{ .Values.database.jobStatementTimeoutMs | int64 | quote }}
+{{- if and .Values.database.readHost (not .Values.database.readUrl) }}
+POSTGRES_READ_HOST: {{ .Values.database.readHost | quote }}
+{{- end }}
 GEMINI_MODEL: {{ .Values.gemini.model | quote }}
 {{- with .Values.gemini.baseUrl }}
 GEMINI_BASE_URL: {{ . | quote }}
@@ -241,6 +245,10 @@ Environment variables that point the app at its secret files (paths, not secrets
 {{- else }}
 - name: POSTGRES_PASSWORD_FILE
   value: {{ printf "%s/%s" $dir .Values.secrets.keys.postgresPassword | quote }}
+{{- end }}
+{{- if .Values.database.readUrl }}
+- name: DATABASE_READ_URL_FILE
+  value: {{ printf "%s/%s" $dir .Values.secrets.keys.databaseReadUrl | quote }}
 {{- end }}
 {{- if .Values.gemini.enabled }}
 - name: GEMINI_API_KEY_FILE

@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,7 @@ def rating_change(home: float, away: float, home_score: int, away_score: int,
     return params.k * mov_multiplier(margin, winner_diff, params) * (actual - expected)
 
 
-@dataclass(frozen=True)
-class GameResult:
+class GameResult(NamedTuple):  # a tuple: tens of thousands are built per run, cheaply
     id: int
     season: int
     date: dt.date
@@ -90,8 +90,7 @@ class GameResult:
     final: bool
 
 
-@dataclass(frozen=True)
-class EloForecast:
+class EloForecast(NamedTuple):
     game_id: int
     home_rating: float
     away_rating: float
@@ -114,14 +113,19 @@ class EloRatings:
         self.season = season
 
 
-def run_elo(games: Iterable[GameResult], params: EloParams = ELO_V1) -> list[EloForecast]:
-    """Forecast every game, in (date, id) order, from results of earlier days only."""
+def run_elo(games: Iterable[GameResult], params: EloParams = ELO_V1,
+            since: dt.date | None = None) -> list[EloForecast]:
+    """Forecast every game, in (date, id) order, from results of earlier days only.
+
+    With ``since``, games before that date still move the ratings but get no forecast."""
     state = EloRatings(params)
     forecasts: list[EloForecast] = []
     day: list[GameResult] = []
 
     def settle(day_games: list[GameResult]) -> None:
         for g in day_games:  # all of the day's forecasts first, then its results
+            if since is not None and g.date < since:
+                break
             h, a = state.get(g.home_team_id), state.get(g.away_team_id)
             forecasts.append(EloForecast(g.id, h, a, home_win_probability(h, a, params)))
         updates: list[tuple[int, int, float]] = []

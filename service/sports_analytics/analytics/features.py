@@ -63,7 +63,8 @@ _WINDOW_BEFORE = "RANGE BETWEEN UNBOUNDED PRECEDING AND '1 day'::interval PRECED
 # Incremental scope: (team_id, season, from_date) rows in the transaction's temp table
 # ``feature_scope`` (see analytics/incremental.py). Only those team-seasons are read, and only
 # their appearances on or after ``from_date`` are written.
-_SCOPED_GAMES = ("WHERE EXISTS (SELECT 1 FROM feature_scope s WHERE s.season = games.season "
+_SCOPED_GAMES = ("WHERE season IN (SELECT season FROM feature_scope) "  # an index range
+                 "AND EXISTS (SELECT 1 FROM feature_scope s WHERE s.season = games.season "
                  "AND s.team_id IN (games.home_team_id, games.away_team_id))")
 
 
@@ -190,9 +191,11 @@ _DELETE = {
     "all": "DELETE FROM game_features",
     "season": "DELETE FROM game_features f USING games g "
               "WHERE g.id = f.game_id AND g.season = :season",
-    "scope": "DELETE FROM game_features f USING games g, feature_scope s "
-             "WHERE g.id = f.game_id AND s.team_id = f.team_id AND s.season = g.season "
-             "AND g.date >= s.from_date",
+    # From each scope row to its games by (season, date), then to the rows by primary key.
+    "scope": "DELETE FROM game_features f USING ("
+             "SELECT g.id, s.team_id FROM feature_scope s JOIN games g ON g.season = s.season "
+             "AND g.date >= s.from_date AND s.team_id IN (g.home_team_id, g.away_team_id)) x "
+             "WHERE f.game_id = x.id AND f.team_id = x.team_id",
 }
 
 

@@ -77,25 +77,27 @@ UPDATE predictions p SET created_at = now() FROM games g
 WHERE g.id = p.game_id AND g.id = ANY(:ids) AND p.created_at < g.updated_at
 """
 
-_DETECT_FEATURES = """
-SELECT g.id FROM games g
-LEFT JOIN game_features h ON h.game_id = g.id AND h.team_id = g.home_team_id
-LEFT JOIN game_features a ON a.game_id = g.id AND a.team_id = g.away_team_id
-WHERE h.game_id IS NULL OR a.game_id IS NULL OR g.updated_at > least(h.computed_at, a.computed_at)
+# Games with no rows at all (an anti-join over the primary key), plus games written after the
+# oldest row (an index range on games.updated_at: in steady state, what changed since the last
+# full run) whose rows are incomplete or older than the game.
+_DETECT = """
+WITH recent AS (
+    SELECT g.id, g.updated_at FROM games g
+    WHERE g.updated_at > coalesce((SELECT min({stamp}) FROM {table}), '-infinity')
+)
+SELECT g.id FROM games g WHERE NOT EXISTS (SELECT 1 FROM {table} x WHERE x.game_id = g.id)
+UNION
+SELECT r.id FROM recent r
+WHERE (SELECT count(*) FROM {table} x WHERE x.game_id = r.id) < :rows
+   OR r.updated_at > (SELECT min({stamp}) FROM {table} x WHERE x.game_id = r.id)
 """
+_DETECT_FEATURES = _DETECT.format(table="game_features", stamp="computed_at")
+_DETECT_PREDICTIONS = _DETECT.format(table="predictions", stamp="created_at")
 
 _DETECT_ORPHANS = """
 SELECT f.team_id, g.season, g.date FROM game_features f JOIN games g ON g.id = f.game_id
 WHERE f.team_id NOT IN (g.home_team_id, g.away_team_id)
 """
-
-_DETECT_PREDICTIONS = """
-SELECT g.id FROM games g
-LEFT JOIN (SELECT game_id, count(*) AS n, min(created_at) AS at FROM predictions
-           GROUP BY game_id) p ON p.game_id = g.id
-WHERE coalesce(p.n, 0) < :models OR g.updated_at > p.at
-"""
-
 
 def _moved_params(moved: Sequence[Moved]) -> dict[str, list[Any]]:
     return {"m_team": [m[0] for m in moved], "m_season": [m[1] for m in moved],
@@ -112,6 +114,7 @@ def recompute_features_after(conn: Connection, changed_game_ids: Iterable[int],
     conn.execute(text(_SCOPE_TABLE))
     conn.execute(text("TRUNCATE feature_scope"))
     conn.execute(text(_FILL_SCOPE), {"ids": ids, **_moved_params(moved_list)})
+    conn.execute(text("ANALYZE feature_scope"))  # so the planner sees a handful of rows
     conn.execute(text(_DELETE_ORPHANS), {"ids": ids})
     return write_features(conn, "scope")
 
@@ -168,12 +171,12 @@ def detect_changes(conn: Connection, what: str) -> tuple[list[int], list[Moved]]
     """Games whose ``what`` (``features`` or ``predictions``) rows are missing or older than
     the game, plus the old positions of rows left on a game that changed teams."""
     if what == "features":
-        ids = list(conn.execute(text(_DETECT_FEATURES)).scalars())
+        ids = list(conn.execute(text(_DETECT_FEATURES), {"rows": 2}).scalars())
         moved = [(int(t), int(s), d) for t, s, d in conn.execute(text(_DETECT_ORPHANS))]
         return ids, moved
     from sports_analytics.analytics.predictions import MODELS
 
-    return list(conn.execute(text(_DETECT_PREDICTIONS), {"models": len(MODELS)}).scalars()), []
+    return list(conn.execute(text(_DETECT_PREDICTIONS), {"rows": len(MODELS)}).scalars()), []
 
 
 def _has_games(conn: Connection) -> bool:

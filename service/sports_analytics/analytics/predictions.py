@@ -75,13 +75,19 @@ def home_always_probs(games: list[GameResult],
     return out
 
 
+_GAMES_SQL = ("SELECT id, season, date, home_team_id, away_team_id, home_score, away_score, "
+              "(status = 'final' AND home_score IS NOT NULL AND away_score IS NOT NULL) AS final "
+              "FROM games ORDER BY date, id")
+
+
 def _load_games(conn: Connection) -> list[GameResult]:
-    rows = conn.execute(text(
-        "SELECT id, season, date, home_team_id, away_team_id, home_score, away_score, "
-        "(status = 'final' AND home_score IS NOT NULL AND away_score IS NOT NULL) AS final "
-        "FROM games ORDER BY date, id"
-    )).all()
-    return [GameResult(*row) for row in rows]
+    # Straight from the driver: every game of the history is read on each run (Elo carries
+    # ratings across seasons), and SQLAlchemy's row objects would double the cost.
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    with raw.cursor() as cur:
+        cur.execute(_GAMES_SQL)
+        return [GameResult._make(row) for row in cur.fetchall()]
 
 
 def _was_correct(g: GameResult, home_prob: float) -> bool | None:
@@ -129,7 +135,7 @@ def write_predictions(conn: Connection, params: EloParams = ELO_V1, *, season: i
     games = _load_games(conn)  # every season: Elo carries ratings across seasons
     wanted = {g.id: g for g in games if (season is None or g.season == season)
               and (since is None or g.date >= since)}
-    elo = {f.game_id: f for f in run_elo(games, params)}
+    elo = {f.game_id: f for f in run_elo(games, params, since=since)}
     home_rate = home_always_probs(games)
     cols: dict[str, list[Any]] = {k: [] for k in (
         "game_id", "model", "home", "away", "home_rating", "away_rating", "was_correct")}

@@ -52,8 +52,11 @@ def predictions_total(conn: Any, season: int | None, model: str | None,
     """(total, estimated) for the predictions list; the cap is a season's games per model."""
     from sqlalchemy import text
 
-    conds, lit, params = ["TRUE"], ["TRUE"], {}
-    for column, name, value in (("g.season", "season", season), ("g.date", "date", date)):
+    conds, lit = ["TRUE"], ["TRUE"]
+    params: dict[str, Any] = {}
+    filters: tuple[tuple[str, str, Any], ...] = (("g.season", "season", season),
+                                                 ("g.date", "date", date))
+    for column, name, value in filters:
         if value is not None:
             conds.append(f"{column} = :{name}")
             lit.append(f"{column} = {_literal(value)}")

@@ -111,6 +111,7 @@ class Game(Base):
         Index("ix_games_home_team_id_date_id", "home_team_id", "date", "id"),
         Index("ix_games_away_team_id_date_id", "away_team_id", "date", "id"),
         Index("ix_games_date_id", "date", "id"),
+        Index("ix_games_updated_at", "updated_at"),
         *(Index(name, *cols, postgresql_where=text("status = 'scheduled'"))
           for name, cols in (("ix_games_scheduled_date_id", ("date", "id")),
                              ("ix_games_scheduled_home_team_id_date_id",
@@ -215,7 +216,8 @@ class GameFeatures(Base):
         DateTime(timezone=True), server_default=func.now()
     )
 
-    __table_args__ = (Index("ix_game_features_team_id", "team_id"),)
+    __table_args__ = (Index("ix_game_features_team_id", "team_id"),
+                      Index("ix_game_features_computed_at", "computed_at"))
 
 
 class Prediction(Base):
@@ -238,6 +240,7 @@ class Prediction(Base):
         CheckConstraint("home_win_prob BETWEEN 0 AND 1 AND away_win_prob BETWEEN 0 AND 1",
                         name="probabilities_in_range"),
         Index("ix_predictions_model_game_id", "model", "game_id"),
+        Index("ix_predictions_created_at", "created_at"),
     )
 
 

@@ -50,6 +50,12 @@ _SCHEDULED = (
     ("ix_games_scheduled_away_team_id_date_id", ["away_team_id", "date", "id"]),
 )
 
+_STAMPS = (
+    ("ix_games_updated_at", "games", "updated_at"),
+    ("ix_game_features_computed_at", "game_features", "computed_at"),
+    ("ix_predictions_created_at", "predictions", "created_at"),
+)
+
 
 def upgrade() -> None:
     for (old, table, _old_cols), (new, cols) in _REPLACED:
@@ -63,6 +69,9 @@ def upgrade() -> None:
     op.create_index("ix_players_teamless_name", "players",
                     ["active", "last_name", "first_name", "id"],
                     unique=False, postgresql_where="team_id IS NULL")
+    # Incremental analytics find what changed since the last run by these timestamps.
+    for name, table, column in _STAMPS:
+        op.create_index(name, table, [column], unique=False)
     op.execute(ROW_ESTIMATE)
     # The data version as committed rows (db/writes.py): replicas replay it exactly.
     op.create_table(
@@ -77,6 +86,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("data_versions")
     op.execute("DROP FUNCTION IF EXISTS row_estimate(text)")
+    for name, table, _column in _STAMPS:
+        op.drop_index(name, table_name=table)
     op.drop_index("ix_players_teamless_name", table_name="players")
     for name, _cols in _SCHEDULED:
         op.drop_index(name, table_name="games")

@@ -1,0 +1,312 @@
+#!/usr/bin/env python3
+"""Scale benchmark: the same routes with 1 season and with 40 seasons in the database.
+
+One run builds both databases on a throwaway PostgreSQL cluster (tests/helpers/pgharness.py)
+with ``sports-analytics seed-demo --seasons N`` (synthetic seasons with full box scores, then
+features and predictions), and measures:
+
+* **Routes.** Both databases are served at once by ``sports-analytics serve`` (2 workers each,
+  on 127.0.0.1). For every season-, team- or date-scoped route, measured back to back on the
+  two servers: median and p99 of sequential requests (one keep-alive client), and requests/s
+  under ``wrk``. Each 40-season figure is given as a ratio of the 1-season one, as a slowdown
+  (latency 40/1, requests/s 1/40): goal <= 1.3.
+* **Analytics.** A full ``features`` + ``predict`` over 40 seasons (goal < 60 s), and an
+  incremental one after adding one night of games (goal <= 5 % of the full one).
+* **Ingest.** ``sports-analytics ingest`` of 40 seasons of team lines (goal < 30 s).
+
+    .venv/bin/python benchmarks/scale_bench.py [--duration 3] [--requests 200]
+
+Prints a markdown report and writes it, with the raw figures, to benchmarks/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from http_bench import run_wrk, start_server  # noqa: E402
+from tests.helpers.pgharness import PgCluster, free_port, make_settings, with_dbname  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+SEASONS = (1, 40)
+GOAL_RATIO = 1.3
+ROUTES = (  # (name, path); {gid} a mid-season game of 2025-26, {pid} one of its players
+    ("games ?season", "/api/v1/games?season=2025"),
+    ("games ?team", "/api/v1/games?team=BOS"),
+    ("games ?team&season", "/api/v1/games?team=BOS&season=2025"),
+    ("games ?date_from&date_to (a week)", "/api/v1/games?date_from=2026-01-05&date_to=2026-01-11"),
+    ("games ?season&status", "/api/v1/games?season=2025&status=final"),
+    ("box score", "/api/v1/games/{gid}"),
+    ("standings ?season", "/api/v1/standings?season=2025"),
+    ("predictions ?season", "/api/v1/predictions?season=2025"),
+    ("predictions/accuracy ?season", "/api/v1/predictions/accuracy?season=2025"),
+    ("game prediction", "/api/v1/games/{gid}/prediction"),
+    ("features", "/api/v1/games/{gid}/features"),
+    ("players ?team", "/api/v1/players?team=BOS"),
+    ("player", "/api/v1/players/{pid}"),
+    ("team roster", "/api/v1/teams/BOS"),
+    ("games (unscoped, first page)", "/api/v1/games"),
+    ("players (unscoped, first page)", "/api/v1/players"),
+)
+CSV_HEADER = ("season", "game_date", "game_id", "team", "opponent", "home_away", "pts", "fgm",
+              "fga", "fg3m", "fg3a", "ftm", "fta", "oreb", "reb", "ast", "stl", "blk", "tov",
+              "pf", "min")
+
+
+def log(msg: str) -> None:
+    print(f"[scale_bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def cli(url: str, *args: str) -> float:
+    """Run one ``sports-analytics`` command against ``url``; returns its wall time."""
+    exe = shutil.which("sports-analytics", path=str(Path(sys.executable).parent))
+    env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "development", "LOG_FORMAT": "json",
+           "LOG_LEVEL": "WARNING"}
+    started = time.perf_counter()
+    done = subprocess.run([exe or "sports-analytics", *args], env=env, capture_output=True,
+                          text=True)
+    took = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"sports-analytics {' '.join(args)} failed:\n{done.stderr[-2000:]}")
+    return took
+
+
+def build(cluster: PgCluster, seasons: int) -> tuple[str, float]:
+    from sports_analytics.db.migrate import upgrade
+
+    name = f"scale_{seasons}"
+    with psycopg.connect(cluster.url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = with_dbname(cluster.url, name)
+    upgrade(make_settings(url))
+    took = cli(url, "seed-demo", "--seasons", str(seasons))
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")  # what autovacuum does after a bulk load
+    return url, took
+
+
+def analytics_timings(url: str) -> dict[str, float]:
+    """Full features + predict, then one more night of games and the incremental run."""
+    from sports_analytics.analytics.features import compute_features
+    from sports_analytics.analytics.incremental import (
+        incremental_features,
+        incremental_predictions,
+    )
+    from sports_analytics.analytics.predictions import run_predictions
+    from sports_analytics.db.engine import make_job_engine
+
+    out = {"full_cli_s": cli(url, "features", "--full") + cli(url, "predict", "--full")}
+    engine = make_job_engine(make_settings(url), application_name="scale-bench")
+    try:
+        started = time.perf_counter()
+        compute_features(engine)
+        run_predictions(engine)
+        out["full_s"] = time.perf_counter() - started
+        out["night_games"] = add_one_night(url)
+        started = time.perf_counter()
+        features = incremental_features(engine)
+        predictions = incremental_predictions(engine)
+        out["incremental_s"] = time.perf_counter() - started
+        out["incremental_feature_rows"] = features["rows"] if features else 0
+        out["incremental_prediction_games"] = predictions["games"] if predictions else 0
+    finally:
+        engine.dispose()
+    return out
+
+
+def add_one_night(url: str) -> int:
+    """The next night's games (the day after the last game), imported without analytics."""
+    with psycopg.connect(url) as conn:
+        last = conn.execute("SELECT max(date) FROM games").fetchone()[0]
+        teams = [r[0] for r in conn.execute("SELECT abbreviation FROM teams ORDER BY id")]
+    night = last.fromordinal(last.toordinal() + 1)
+    path = RESULTS / "scale_bench-night.csv"
+    with path.open("w", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(CSV_HEADER)
+        for i in range(0, 30, 2):
+            home, away = teams[i], teams[i + 1]
+            gid = f"NIGHT-{night.isoformat()}-{home}"
+            for team, opp, ha, pts in ((home, away, "H", 110), (away, home, "A", 104)):
+                out.writerow((2025, night.isoformat(), gid, team, opp, ha, pts, 40, 85,
+                              pts - 2 * 40 - 20 if pts > 100 else 10, 35, 20, 25, 10, 44,
+                              25, 7, 5, 13, 19, 240))
+    cli(url, "ingest", "--no-analytics", str(path))
+    return 15
+
+
+def export_team_lines(url: str, path: Path) -> int:
+    """Every game of the database as team game-log CSV rows (docs/ingest-format.md)."""
+    sql = """
+    SELECT g.season, g.date, 'X' || g.id, t.abbreviation, o.abbreviation,
+           CASE WHEN s.is_home THEN 'H' ELSE 'A' END, s.points, s.fgm, s.fga, s.fg3m, s.fg3a,
+           s.ftm, s.fta, s.offensive_rebounds, s.rebounds, s.assists, s.steals, s.blocks,
+           s.turnovers, s.fouls, s.minutes
+    FROM team_game_stats s JOIN games g ON g.id = s.game_id
+    JOIN teams t ON t.id = s.team_id
+    JOIN teams o ON o.id = CASE WHEN s.is_home THEN g.away_team_id ELSE g.home_team_id END
+    ORDER BY g.id, s.is_home DESC"""
+    rows = 0
+    with psycopg.connect(url) as conn, path.open("w", newline="") as fh:
+        out = csv.writer(fh)
+        out.writerow(CSV_HEADER)
+        for row in conn.execute(sql):
+            out.writerow(row)
+            rows += 1
+    return rows
+
+
+def ingest_timing(cluster: PgCluster, source_url: str) -> dict[str, float]:
+    from sports_analytics.db.migrate import upgrade
+
+    path = RESULTS / "scale_bench-40-seasons.csv"
+    rows = export_team_lines(source_url, path)
+    with psycopg.connect(cluster.url, autocommit=True) as conn:
+        conn.execute('CREATE DATABASE "scale_ingest"')
+    url = with_dbname(cluster.url, "scale_ingest")
+    upgrade(make_settings(url))
+    took = cli(url, "ingest", "--no-analytics", str(path))
+    path.unlink()
+    return {"rows": rows, "seconds": took}
+
+
+def targets(url: str) -> dict[str, int]:
+    with psycopg.connect(url) as conn:
+        gid = conn.execute("SELECT id FROM games WHERE season = 2025 ORDER BY date, id "
+                           "OFFSET 600 LIMIT 1").fetchone()[0]
+        pid = conn.execute("SELECT player_id FROM player_game_stats WHERE game_id = %s "
+                           "ORDER BY player_id LIMIT 1", (gid,)).fetchone()[0]
+    return {"gid": gid, "pid": pid}
+
+
+def latency(base: str, path: str, n: int) -> dict[str, float]:
+    with httpx.Client(base_url=base, timeout=10) as client:
+        for _ in range(20):
+            assert client.get(path).status_code == 200, path
+        times = []
+        for _ in range(n):
+            started = time.perf_counter()
+            client.get(path)
+            times.append((time.perf_counter() - started) * 1000)
+    times.sort()
+    return {"p50_ms": statistics.median(times), "p99_ms": times[int(0.99 * (len(times) - 1))]}
+
+
+def measure_routes(bases: dict[int, str], ids: dict[int, dict[str, int]], duration: int,
+                   requests: int) -> list[dict]:
+    rows = []
+    for name, template in ROUTES:
+        row: dict = {"route": name, "path": template}
+        for seasons, base in bases.items():  # back to back: both see the same machine load
+            path = template.format(**ids[seasons])
+            figures = latency(base, path, requests)
+            wrk = run_wrk(base + path, duration, connections=8, threads=2)
+            figures.update(rps=wrk["rps"], errors=wrk["errors"])
+            row[seasons] = figures
+        one, forty = row[SEASONS[0]], row[SEASONS[1]]
+        row["ratio"] = {"p50": forty["p50_ms"] / one["p50_ms"],
+                        "p99": forty["p99_ms"] / one["p99_ms"],
+                        "rps": one["rps"] / forty["rps"]}
+        log(f"{name}: {row['ratio']}")
+        rows.append(row)
+    return rows
+
+
+def report(rows: list[dict], builds: dict[int, float], analytics: dict[str, float],
+           ingest: dict[str, float], args: argparse.Namespace) -> str:
+    a, b = SEASONS
+    lines = [f"Routes: 1 season vs 40 seasons ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} "
+             f"CPUs shared by both servers, PostgreSQL and the load generator; {args.requests} "
+             f"sequential requests per route for p50/p99, `wrk -t2 -c8 -d{args.duration}s` for "
+             "requests/s; ratios are slowdowns, 40 seasons over 1: goal <= 1.3).", "",
+             f"| route | p50 ms ({a} / {b}) | p99 ms ({a} / {b}) | req/s ({a} / {b}) "
+             "| p50 x | p99 x | req/s x |",
+             "|---|---|---|---|---|---|---|"]
+    for r in rows:
+        one, forty, x = r[a], r[b], r["ratio"]
+        lines.append(f"| {r['route']} | {one['p50_ms']:.2f} / {forty['p50_ms']:.2f} "
+                     f"| {one['p99_ms']:.2f} / {forty['p99_ms']:.2f} "
+                     f"| {one['rps']:.0f} / {forty['rps']:.0f} "
+                     f"| {x['p50']:.2f} | {x['p99']:.2f} | {x['rps']:.2f} |")
+    share = analytics["incremental_s"] / analytics["full_s"] * 100
+    lines += ["", "| batch work | time | goal |", "|---|---|---|",
+              f"| `seed-demo --seasons 1` (generate, load, features, predict) "
+              f"| {builds[a]:.1f} s | |",
+              f"| `seed-demo --seasons 40` (generate, load, features, predict) "
+              f"| {builds[b]:.1f} s | |",
+              f"| full `features` + `predict`, 40 seasons, in process "
+              f"| {analytics['full_s']:.2f} s | < 60 s |",
+              f"| the same as two `--full` CLI runs (interpreter start included) "
+              f"| {analytics['full_cli_s']:.2f} s | < 60 s |",
+              f"| incremental `features` + `predict` after one night "
+              f"({analytics['night_games']} games; {analytics['incremental_feature_rows']} "
+              f"feature rows, {analytics['incremental_prediction_games']} games predicted) "
+              f"| {analytics['incremental_s']:.3f} s ({share:.1f} % of full) | <= 5 % |",
+              f"| `ingest` of 40 seasons of team lines ({ingest['rows']} rows) "
+              f"| {ingest['seconds']:.1f} s | < 30 s |"]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--duration", type=int, default=3, help="wrk seconds per route and database")
+    ap.add_argument("--requests", type=int, default=200, help="sequential requests per route")
+    args = ap.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is required (Debian: apt-get install -y wrk)")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    cluster = PgCluster()
+    servers: list[subprocess.Popen] = []
+    try:
+        cluster.start()
+        urls, builds = {}, {}
+        for seasons in SEASONS:
+            log(f"building {seasons} season(s)")
+            urls[seasons], builds[seasons] = build(cluster, seasons)
+        bases, ids = {}, {}
+        for seasons in SEASONS:
+            port = free_port()
+            servers.append(start_server(urls[seasons], port, 2,
+                                        RESULTS / f"scale_bench-{stamp}-{seasons}.log"))
+            bases[seasons], ids[seasons] = f"http://127.0.0.1:{port}", targets(urls[seasons])
+        log("measuring routes")
+        rows = measure_routes(bases, ids, args.duration, args.requests)
+        for proc in servers:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(30)
+        servers = []
+        log("timing analytics and ingest")
+        analytics = analytics_timings(urls[SEASONS[1]])
+        ingest = ingest_timing(cluster, urls[SEASONS[1]])
+    finally:
+        for proc in servers:
+            os.killpg(proc.pid, signal.SIGKILL)
+        cluster.destroy()
+    text = report(rows, builds, analytics, ingest, args)
+    print(text)
+    (RESULTS / f"scale_bench-{stamp}.md").write_text(text + "\n")
+    (RESULTS / f"scale_bench-{stamp}.json").write_text(json.dumps(
+        {"routes": rows, "builds": builds, "analytics": analytics, "ingest": ingest},
+        indent=2, default=str) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
