@@ -35,8 +35,8 @@ from sports_analytics.ingest.nba_write import write_season
 
 log = structlog.get_logger(__name__)
 
-# Planner statistics are refreshed in the writing transaction after a bulk load; a night's
-# dozen games leave them valid (autovacuum catches up on its own).
+# Planner statistics are refreshed in the writing transaction after a bulk load, before the
+# analytics query it; a night's dozen games leave them valid (autovacuum catches up).
 ANALYZE_AFTER_NEW_GAMES = 100
 
 
@@ -102,6 +102,8 @@ def write_synced(conn: Connection, data: SyncData, summary: SyncSummary, *, full
         ids |= set(conn.execute(text("SELECT id FROM games WHERE season = :s"),
                                 {"s": data.season}).scalars())
     changed = bool(ids or result.moved or result.players_written)
+    if result.games_inserted >= ANALYZE_AFTER_NEW_GAMES:  # a bulk load: plan analytics on it
+        conn.execute(text("ANALYZE games, team_game_stats, player_game_stats"))
     if analytics and (ids or result.moved):
         from sports_analytics.ingest.affected import recompute_affected
 
@@ -157,7 +159,5 @@ def _write(engine: Engine, data: SyncData, summary: SyncSummary, *, full: bool,
     with engine.begin() as conn:
         conn.execute(text("SET LOCAL lock_timeout = '120s'"))  # wait out a concurrent writer
         changed = write_synced(conn, data, summary, full=full, analytics=analytics)
-        if summary.games_inserted >= ANALYZE_AFTER_NEW_GAMES:  # a first load, not a night
-            conn.execute(text("ANALYZE games, team_game_stats, player_game_stats"))
     if changed:
         summary.data_version = bump_data_version_after_commit(engine)
