@@ -280,3 +280,20 @@ def test_sync_refuses_to_overlap_the_demo_season(seeded_db_url: str) -> None:
         assert digest(seeded_db_url) == before
     finally:
         fake.stop()
+
+
+def test_playoffs_season_type_imports_only_playoff_games(migrated_db_url: str,
+                                                         fake: FakeStats) -> None:
+    from tests.helpers.fake_stats import FakeGame
+
+    yy = f"{fake.season % 100:02d}"
+    day = fake.first_day + dt.timedelta(days=1)
+    fake.games += [FakeGame(f"004{yy}00101", day, dt.time(20, 0), "BOS", "NYK", True, 41),
+                   FakeGame(f"004{yy}00102", day + dt.timedelta(days=3), dt.time(20, 0),
+                            "NYK", "BOS", False, 42)]
+    _sync(migrated_db_url, fake, "--season-type", "playoffs")
+    got = rows(migrated_db_url, "SELECT external_id, status FROM games ORDER BY external_id")
+    assert [(r.external_id, r.status) for r in got] == [
+        (f"004{yy}00101", "final"), (f"004{yy}00102", "scheduled")]
+    params = [r["params"] for r in fake.requests if r["endpoint"] == "leaguegamelog"]
+    assert {p["SeasonType"] for p in params} == {"Playoffs"}

@@ -40,7 +40,7 @@ def _season_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--season", type=int, default=None,
                    help="start year of the season, e.g. 2025 for 2025-26 (default: current)")
     p.add_argument("--season-type", choices=("regular", "playoffs"), default="regular",
-                   help="regular season (default) or playoffs (play-in included)")
+                   help="regular season (default) or playoffs")
     p.add_argument("--full", action="store_true",
                    help="recompute the analytics of every game of the season, not only changes")
 

@@ -26,8 +26,9 @@ from sports_analytics.ingest.nba_stats import UpstreamError
 from sports_analytics.ingest.teams import ALIASES
 
 T_LOG, P_LOG, SCHEDULE = "leaguegamelog[T]", "leaguegamelog[P]", "scheduleleaguev2"
-SEASON_TYPES = {"regular": ("Regular Season", ("002", "006")), "playoffs": ("Playoffs", ("004",
-                                                                                         "005"))}
+# --season-type -> (LeagueGameLog SeasonType, game id prefixes). Other prefixes (preseason 001,
+# All-Star 003, play-in 005, NBA Cup final 006) are not in that season type's game log.
+SEASON_TYPES = {"regular": ("Regular Season", ("002",)), "playoffs": ("Playoffs", ("004",))}
 # API column -> our stat name (the CSV import's names).
 STATS = {"PTS": "pts", "FGM": "fgm", "FGA": "fga", "FG3M": "fg3m", "FG3A": "fg3a", "FTM": "ftm",
          "FTA": "fta", "OREB": "oreb", "REB": "reb", "AST": "ast", "STL": "stl", "BLK": "blk",
