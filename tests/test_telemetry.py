@@ -6,11 +6,14 @@ these tests see exactly what a collector would: span names, ids, parent links, a
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -326,3 +329,48 @@ def test_nba_stats_calls_are_client_spans_of_the_command(receiver, migrated_db_u
     calls = [s for s in spans if s.scope == "opentelemetry.instrumentation.requests"]
     assert calls and all(s.parent_span_id == root.span_id for s in calls), spans
     assert calls[0].kind == "SPAN_KIND_CLIENT" and "scheduleleaguev2" in repr(calls[0].attributes)
+
+
+def test_shutdown_flushes_queued_spans(serve_factory, receiver, migrated_db_url):
+    # A schedule delay far beyond the test: spans can only leave through the shutdown flush.
+    env = _base_env(migrated_db_url, OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
+                    OTEL_BSP_SCHEDULE_DELAY="600000")
+    served = serve_factory(env)
+    for n in range(6):
+        trace_id = f"{n + 1:032x}"
+        assert httpx.get(served.base_url + "/version",
+                         headers=_traceparent(trace_id=trace_id)).status_code == 200
+    time.sleep(0.5)
+    assert receiver.requests == 0
+    assert served.stop() == 0
+    spans = receiver.wait_for(lambda s: len(s) >= 6, timeout=5)
+    assert {s.trace_id for s in spans} >= {f"{n + 1:032x}" for n in range(6)}
+
+
+def test_shutdown_is_bounded_when_the_collector_hangs(serve_factory, migrated_db_url):
+    """A collector that accepts connections and never answers must not stall a shutdown."""
+    hole = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def hold() -> None:
+        with contextlib.suppress(OSError):  # the listening socket closed: the test is over
+            while True:
+                held.append(hole.accept()[0])
+
+    threading.Thread(target=hold, daemon=True).start()
+    try:
+        env = _base_env(migrated_db_url,
+                        OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{hole.getsockname()[1]}",
+                        OTEL_EXPORTER_OTLP_TIMEOUT="60", OTEL_BSP_SCHEDULE_DELAY="600000")
+        served = serve_factory(env)
+        assert httpx.get(served.base_url + "/version").status_code == 200
+        started = time.monotonic()
+        assert served.stop() == 0
+        # GRACEFUL_TIMEOUT is 10 s; each worker gives its flush a third of it.
+        assert time.monotonic() - started < 8, served.log_text()
+        assert any(line.get("event") == "trace export did not finish before shutdown"
+                   for line in served.log_lines())
+    finally:
+        hole.close()
+        for conn in held:
+            conn.close()
