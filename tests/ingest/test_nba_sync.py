@@ -297,3 +297,23 @@ def test_playoffs_season_type_imports_only_playoff_games(migrated_db_url: str,
         (f"004{yy}00101", "final"), (f"004{yy}00102", "scheduled")]
     params = [r["params"] for r in fake.requests if r["endpoint"] == "leaguegamelog"]
     assert {p["SeasonType"] for p in params} == {"Playoffs"}
+
+
+def test_refresh_wait_runs_after_the_first_finishes(migrated_db_url: str,
+                                                    fake: FakeStats) -> None:
+    fake.faults.append(("leaguegamelog[T]", "hang", 3))
+    args = ("refresh", "--season", str(fake.season))
+    first = start_cli(migrated_db_url, fake, *args, NBA_STATS_TIMEOUT_SECONDS="30")
+    deadline = time.monotonic() + 20
+    while not scalar(migrated_db_url, "SELECT count(*) FROM refresh_runs") \
+            and time.monotonic() < deadline:
+        time.sleep(0.05)
+    second = run_cli(migrated_db_url, fake, *args, "--wait")
+    out1, err1 = first.communicate(timeout=120)
+    assert first.returncode == 0 and second.returncode == 0, out1 + err1 + second.stderr
+    runs = rows(migrated_db_url, "SELECT outcome, started_at, finished_at, counts "
+                "FROM refresh_runs ORDER BY id")
+    assert [r.outcome for r in runs] == ["success", "success"]
+    assert runs[1].started_at >= runs[0].finished_at  # never two at once
+    assert runs[1].counts["upstream_unchanged"] is True
+    assert scalar(migrated_db_url, "SELECT count(*) FROM games") == 6
