@@ -44,6 +44,17 @@ BACKOFF_JITTER = 0.25
 BACKOFF_MAX = 30.0
 
 
+RETRY_AFTER_MAX = 120.0  # a Retry-After of hours would outlast the job's deadline
+
+
+class _Retry(Retry):
+    """urllib3's Retry, with the server's ``Retry-After`` honoured up to RETRY_AFTER_MAX."""
+
+    def get_retry_after(self, response: Any) -> float | None:
+        seconds = super().get_retry_after(response)
+        return None if seconds is None else min(seconds, RETRY_AFTER_MAX)
+
+
 class UpstreamError(SportsAnalyticsError):
     """The stats API failed or answered with something unusable; names the endpoint."""
 
@@ -84,7 +95,7 @@ class NbaStatsClient:
         self._saved: tuple[str, Any] | None = None
 
     def _session(self) -> requests.Session:
-        retry = Retry(
+        retry = _Retry(
             total=self.max_retries, connect=self.max_retries, read=self.max_retries,
             status=self.max_retries, other=0, allowed_methods=frozenset({"GET"}),
             status_forcelist=RETRY_STATUSES, backoff_factor=BACKOFF_FACTOR,
