@@ -259,7 +259,8 @@ class FakeStats:
         dates = [{"gameDate": f"{day:%m/%d/%Y} 00:00:00",
                   "games": [self._schedule_game(g, i + 1) for i, g in enumerate(games)]}
                  for day, games in by_day.items()]
-        return {"meta": {"version": 1, "request": "scheduleleaguev2", "time": "now"},
+        return {"meta": {"version": 1, "request": "scheduleleaguev2",
+                         "time": dt.datetime.now(dt.UTC).isoformat()},
                 "leagueSchedule": {"seasonYear": f"{self.season}-{(self.season + 1) % 100:02d}",
                                    "leagueId": "00", "gameDates": dates, "weeks": []}}
 

@@ -90,7 +90,8 @@ class NbaStatsClient:
         self.delay = settings.nba_stats_request_delay_seconds
         self.max_retries = settings.nba_stats_max_retries
         self._status = _StatusRecorder()
-        self.fingerprint = hashlib.sha256()  # of every document received, in call order
+        # Of the data received, in call order; not the raw bodies (their "meta" has a time).
+        self.fingerprint = hashlib.sha256()
         self._last_call: float | None = None
         self._saved: tuple[str, Any] | None = None
 
@@ -125,6 +126,9 @@ class NbaStatsClient:
         NBAStatsHTTP.base_url, saved_session = self._saved
         NBAStatsHTTP.set_session(saved_session)
         session.close()
+
+    def digest(self, data: Any) -> None:
+        self.fingerprint.update(json.dumps(data, sort_keys=True, default=str).encode())
 
     def headers(self) -> dict[str, str] | None:
         """nba_api's browser headers; without ``Host: stats.nba.com`` when redirected."""
@@ -204,9 +208,9 @@ def fetch_game_log(client: NbaStatsClient, season: int, season_type: str,
             season_type_all_star=season_type, timeout=client.timeout,
             headers=client.headers(), get_request=False)
         ep.get_request()
-        client.fingerprint.update(ep.nba_response.get_response().encode())
         data = ep.league_game_log.get_dict()
         headers, rows = list(data["headers"]), list(data["data"])
+        client.digest([headers, rows])
         info["rows"] = len(rows)
     return headers, rows
 
@@ -229,8 +233,8 @@ def fetch_schedule(client: NbaStatsClient, season: int) -> list[dict[str, Any]]:
         ep.nba_response = NBAStatsHTTP().send_api_request(
             endpoint=ep.endpoint, parameters=ep.parameters, proxy=ep.proxy,
             headers=ep.headers, timeout=ep.timeout)
-        client.fingerprint.update(ep.nba_response.get_response().encode())
         games = _flatten_schedule(ep.nba_response.get_dict())
+        client.digest(games)
         info["rows"] = len(games)
     return games
 
