@@ -41,6 +41,11 @@ def test_status_filter(loaded: tuple[TestClient, str, FakeStats]) -> None:
         assert page.total == 3 and {g.status for g in page.items} == {status}
     assert client.get("/api/v1/games").json()["total"] == 6
     assert client.get("/api/v1/games", params={"status": "live"}).status_code == 422
+    final = client.get("/api/v1/games", params={"status": "final", "limit": 1}).json()["items"][0]
+    box = client.get(f"/api/v1/games/{final['game_id']}").json()
+    names = [p["name"] for side in ("home", "away") for p in box[side]["players"]]
+    assert len(names) == 6 and "Jayson Tatum" in names
+    assert sum(p["points"] for p in box["home"]["players"]) == box["home"]["totals"]["points"]
 
 
 def test_upcoming_games_with_every_models_probability(
