@@ -18,14 +18,12 @@ graceful timeout (lifespan shutdown and ``worker_exit``).
 
 What is traced:
 
-* server spans from the ASGI instrumentation (``OpenTelemetryMiddleware``), named
-  ``METHOD /route/{template}`` by :class:`RouteSpanNamer` once routing has matched; a path that
-  matches no route keeps the bare method as its name, so names stay bounded. W3C
-  ``traceparent``/``tracestate`` are extracted from the request (the default propagators).
-  ``FastAPIInstrumentor`` would name the span up front by matching the path against every route
-  a second time, which measured as a third of the tracing cost of a cheap request.
-  The probes and ``/metrics`` are not traced unless ``OTEL_PYTHON_FASTAPI_EXCLUDED_URLS`` (or
-  ``OTEL_PYTHON_EXCLUDED_URLS``) says otherwise; set it to an empty string to trace them too;
+* server spans from the FastAPI instrumentation, named ``METHOD /route/{template}``; a path
+  that matches no route gets the bare method as its name and an unknown verb ``HTTP``, so names
+  stay bounded. W3C ``traceparent``/``tracestate`` are extracted from the request (the default
+  propagators). The probes and ``/metrics`` are not traced unless
+  ``OTEL_PYTHON_FASTAPI_EXCLUDED_URLS`` (or ``OTEL_PYTHON_EXCLUDED_URLS``) says otherwise; an
+  empty value traces them too;
 * every psycopg statement: ``PsycopgInstrumentor`` wraps ``psycopg.connect`` (used by the
   SQLAlchemy engine) and ``psycopg.AsyncConnection.connect`` (used by the read pool of the data
   routes). ``db.statement`` is the SQL text with its ``%(name)s`` placeholders; parameter
@@ -134,58 +132,17 @@ def _instrument_libraries(provider: Any) -> None:
 def instrument_app(app: Any) -> None:
     """Server spans for a FastAPI app when tracing is enabled (the provider may come later).
 
-    Added last, so the ASGI middleware is the outermost one of the app's: the request id, the
-    access line and the error handlers all run inside the server span.
+    The instrumentation wraps the whole middleware stack, so the request id, the access line
+    and the error handlers all run inside the server span.
     """
     if not enabled():
         return
-    from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
-    from opentelemetry.util.http import parse_excluded_urls
+    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
-    excluded = next((os.environ[v] for v in EXCLUDED_URLS_VARS if v in os.environ),
-                    DEFAULT_EXCLUDED_URLS)
-    app.add_middleware(RouteSpanNamer)
-    app.add_middleware(OpenTelemetryMiddleware, excluded_urls=parse_excluded_urls(excluded),
-                       default_span_details=_method_span_details,
-                       exclude_spans=EXCLUDED_ASGI_SPANS)
-
-
-def _span_method(scope: MutableMapping[str, Any]) -> str:
-    from opentelemetry.util.http import sanitize_method
-
-    method = sanitize_method(str(scope.get("method", "")).strip())
-    return "HTTP" if method == "_OTHER" else method  # an unknown verb is not a new span name
-
-
-def _method_span_details(scope: MutableMapping[str, Any]) -> tuple[str, dict[str, Any]]:
-    return _span_method(scope), {}
-
-
-class RouteSpanNamer:
-    """ASGI middleware inside the server span: names it ``METHOD /route/{template}``.
-
-    Routing has run by the time the response starts, so the matched route (``scope["route"]``,
-    set by Starlette's router) is known then; the span ends with the last body chunk.
-    """
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
-        span = trace.get_current_span()
-        if scope["type"] != "http" or not span.is_recording():
-            await self.app(scope, receive, send)
-            return
-
-        async def naming_send(message: MutableMapping[str, Any]) -> None:
-            if message["type"] == "http.response.start":
-                route = getattr(scope.get("route"), "path", None)
-                if route:
-                    span.update_name(f"{_span_method(scope)} {route}")
-                    span.set_attribute("http.route", route)
-            await send(message)
-
-        await self.app(scope, receive, naming_send)
+    # None: the instrumentation reads OTEL_PYTHON_FASTAPI_EXCLUDED_URLS itself.
+    excluded = None if any(v in os.environ for v in EXCLUDED_URLS_VARS) else DEFAULT_EXCLUDED_URLS
+    FastAPIInstrumentor.instrument_app(app, excluded_urls=excluded,
+                                       exclude_spans=EXCLUDED_ASGI_SPANS)
 
 
 def shutdown(timeout_s: float = FLUSH_TIMEOUT_S) -> bool:
