@@ -8,6 +8,8 @@ Endpoints (``{base_url}/{endpoint}``, as ``NBA_STATS_BASE_URL`` points nba_api a
   ``FANTASY_PTS``) as stats.nba.com does.
 * ``/scheduleleaguev2?Season=...``: ``leagueSchedule.gameDates[].games[]`` with the game fields
   nba_api's ``ScheduleLeagueV2`` parser flattens.
+* ``/playerindex?Season=...``: ``resultSets`` with nba_api's ``PlayerIndex.expected_data``
+  headers (position, jersey number, height of every rostered player).
 
 The fixture is small and relative to today: four teams, twelve players, three finals in the
 last days (one a late West-coast tip-off that is already the next day in UTC), three games
@@ -49,6 +51,12 @@ ROSTERS = {
     "LAL": [(1629029, "Luka Dončić"), (2544, "LeBron James"), (1630559, "Austin Reaves")],
     "GSW": [(201939, "Stephen Curry"), (1630228, "Jonathan Kuminga"), (1627780, "Gary Payton II")],
 }
+INDEX_HEADERS = ["PERSON_ID", "PLAYER_LAST_NAME", "PLAYER_FIRST_NAME", "PLAYER_SLUG", "TEAM_ID",
+                 "TEAM_SLUG", "IS_DEFUNCT", "TEAM_CITY", "TEAM_NAME", "TEAM_ABBREVIATION",
+                 "JERSEY_NUMBER", "POSITION", "HEIGHT", "WEIGHT", "COLLEGE", "COUNTRY",
+                 "DRAFT_YEAR", "DRAFT_ROUND", "DRAFT_NUMBER", "ROSTER_STATUS", "PTS", "REB", "AST",
+                 "STATS_TIMEFRAME", "FROM_YEAR", "TO_YEAR"]
+POSITIONS = ("F", "G", "C", "F-G", "G-F", "C-F")
 COUNTING = ("FGM", "FGA", "FG3M", "FG3A", "FTM", "FTA", "OREB", "DREB", "REB", "AST", "STL",
             "BLK", "TOV", "PF", "PTS")
 
@@ -142,7 +150,8 @@ class FakeStats:
         """The rendered document: ``T`` / ``P`` game log or ``schedule``."""
         cached = self._bodies.get(kind) if self.cache_documents else None
         if cached is None:
-            doc = self.schedule() if kind == "schedule" else self.game_log(kind)
+            doc = (self.schedule() if kind == "schedule" else self.player_index()
+                   if kind == "index" else self.game_log(kind))
             cached = self._bodies[kind] = json.dumps(doc).encode()
         return cached
 
@@ -215,6 +224,28 @@ class FakeStats:
                    if h not in self.drop_columns.get(kind, set())]
         return {"resource": "leaguegamelog", "parameters": {"PlayerOrTeam": kind},
                 "resultSets": [{"name": "LeagueGameLog", "headers": headers,
+                                "rowSet": [[r.get(h) for h in headers] for r in rows]}]}
+
+    def player_index(self) -> dict[str, Any]:
+        """PlayerIndex (nba_api's expected_data headers): every rostered player of the teams."""
+        teams = sorted({t for g in self.games for t in (g.home, g.away)} | set(ROSTERS))
+        rows = []
+        for team in teams:
+            tid, city, name = TEAMS.get(team, (0, team, team))
+            for j, (pid, full) in enumerate(roster(team, self.roster_size)):
+                first, _, last = full.partition(" ")
+                rec = {"PERSON_ID": pid, "PLAYER_LAST_NAME": last, "PLAYER_FIRST_NAME": first,
+                       "PLAYER_SLUG": full.lower().replace(" ", "-"), "TEAM_ID": tid,
+                       "TEAM_SLUG": name.lower(), "IS_DEFUNCT": 0, "TEAM_CITY": city,
+                       "TEAM_NAME": name, "TEAM_ABBREVIATION": team,
+                       "JERSEY_NUMBER": str((7 * j + 3) % 100),
+                       "POSITION": POSITIONS[j % len(POSITIONS)], "HEIGHT": f"6-{3 + j % 9}",
+                       "WEIGHT": "220", "ROSTER_STATUS": 1, "STATS_TIMEFRAME": "Season"}
+                rec.update(self.overrides.get(("index", str(pid)), {}))
+                rows.append(rec)
+        headers = [h for h in INDEX_HEADERS if h not in self.drop_columns.get("index", set())]
+        return {"resource": "playerindex", "parameters": {},
+                "resultSets": [{"name": "PlayerIndex", "headers": headers,
                                 "rowSet": [[r.get(h) for h in headers] for r in rows]}]}
 
     def _team_doc(self, team: str, score: int) -> dict[str, Any]:
@@ -322,6 +353,8 @@ def _handler(fake: FakeStats) -> type[BaseHTTPRequestHandler]:
                 endpoint = f"leaguegamelog[{params.get('PlayerOrTeam', 'T')}]"
             elif endpoint == "scheduleleaguev2":
                 body = fake.body("schedule")
+            elif endpoint == "playerindex":
+                body = fake.body("index")
             else:
                 self._send(404, b'{"message": "unknown endpoint"}')
                 return

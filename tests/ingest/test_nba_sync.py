@@ -39,7 +39,7 @@ def test_first_sync_fills_teams_players_finals_and_schedule(migrated_db_url: str
     lines = log_lines(done)
     calls = [x for x in lines if x.get("event") == "nba stats call"]
     assert [c["endpoint"] for c in calls] == ["leaguegamelog[T]", "leaguegamelog[P]",
-                                              "scheduleleaguev2"]
+                                              "scheduleleaguev2", "playerindex"]
     assert all(isinstance(c["rows"], int) and c["rows"] > 0 and "seconds" in c for c in calls)
     summary = next(x for x in lines if x.get("event") == "sync complete")
     assert (summary["games_inserted"], summary["games_updated"], summary["final_games"],
@@ -60,6 +60,9 @@ def test_first_sync_fills_teams_players_finals_and_schedule(migrated_db_url: str
                                 "SELECT first_name || ' ' || last_name FROM players")}
     assert {"Luka Dončić", "Gary Payton II", "Karl-Anthony Towns", "LeBron James"} <= names
     assert scalar(migrated_db_url, "SELECT count(*) FROM players") == 12
+    luka = rows(migrated_db_url, "SELECT position, jersey_number, height_cm FROM players "
+                                 "WHERE external_id = '1629029'")  # from the player index
+    assert [tuple(r) for r in luka] == [("F", 3, 191)]
     assert scalar(migrated_db_url, "SELECT count(*) FROM team_game_stats") == 6
     assert scalar(migrated_db_url, "SELECT count(*) FROM player_game_stats") == 18
     # Box scores: players' points add up to the team line, team rebounds may exceed them.
@@ -147,6 +150,8 @@ FAULTS = {
                               "leaguegamelog[T]", "missing column(s): FGA"),
     "negative-count": (_negative, "leaguegamelog[P]", "between 0 and"),
     "player-sum-disagrees": (_disagree, "leaguegamelog[P]", "players' PTS sum"),
+    "player-index-missing-column": (lambda f: f.drop_columns.update({"index": {"POSITION"}}),
+                                    "playerindex", "missing column(s): POSITION"),
 }
 
 

@@ -20,6 +20,7 @@ from sports_analytics.ingest.nba_map import (
     UpstreamDataError,
     _team,
     check_player_sums,
+    player_bios,
     player_lines,
     team_lines,
 )
@@ -72,8 +73,8 @@ def schedule_games(rows: list[dict[str, Any]], season: int,
 
 
 def assemble(season: int, wanted: tuple[str, ...], t_log: tuple[list[str], list[list[Any]]],
-             p_log: tuple[list[str], list[list[Any]]],
-             schedule: list[dict[str, Any]]) -> SyncData:
+             p_log: tuple[list[str], list[list[Any]]], schedule: list[dict[str, Any]],
+             index: tuple[list[str], list[list[Any]]] | None = None) -> SyncData:
     games = schedule_games(schedule, season, wanted)
     finals = team_lines(*t_log, wanted)
     players = player_lines(*p_log, wanted)
@@ -106,4 +107,4 @@ def assemble(season: int, wanted: tuple[str, ...], t_log: tuple[list[str], list[
     for game in games.values():
         if game.final and not game.lines:  # final in the schedule, box score not out yet
             game.home_score = game.away_score = None
-    return SyncData(season, games)
+    return SyncData(season, games, bios=player_bios(*index) if index else {})

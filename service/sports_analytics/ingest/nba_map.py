@@ -26,6 +26,9 @@ from sports_analytics.ingest.nba_stats import UpstreamError
 from sports_analytics.ingest.teams import ALIASES
 
 T_LOG, P_LOG, SCHEDULE = "leaguegamelog[T]", "leaguegamelog[P]", "scheduleleaguev2"
+INDEX = "playerindex"
+INDEX_COLUMNS = ("PERSON_ID", "POSITION", "JERSEY_NUMBER", "HEIGHT")
+POSITION_MAX = 8
 # --season-type -> (LeagueGameLog SeasonType, game id prefixes). Other prefixes (preseason 001,
 # All-Star 003, play-in 005, NBA Cup final 006) are not in that season type's game log.
 SEASON_TYPES = {"regular": ("Regular Season", ("002",)), "playoffs": ("Playoffs", ("004",))}
@@ -81,11 +84,19 @@ class SyncGame:
         return self.home_score is not None
 
 
+@dataclass(frozen=True)
+class Bio:
+    position: str | None
+    jersey_number: int | None
+    height_cm: int | None
+
+
 @dataclass
 class SyncData:
     season: int
     games: dict[str, SyncGame]
     source: str = SCHEDULE  # named in errors found while writing
+    bios: dict[str, Bio] = field(default_factory=dict)  # player id -> PlayerIndex details
 
     @property
     def finals(self) -> list[SyncGame]:
@@ -223,3 +234,27 @@ def check_player_sums(team: Line, players: list[Line]) -> None:
             raise UpstreamDataError(P_LOG, f"game {team.game_id}, {team.team}: players' "
                                            f"{stat.upper()} sum ({total}) must {rule} the team "
                                            f"line ({team.stats[stat]})")
+
+
+def _height_cm(value: Any) -> int | None:
+    """"6-8" (feet-inches) -> 203; anything else (empty, "") -> None."""
+    feet, _, inches = str(value or "").partition("-")
+    if not (feet.isdigit() and inches.isdigit()):
+        return None
+    return int((int(feet) * 12 + int(inches)) * 2.54 + 0.5)  # half up: 6-3 is 191 cm
+
+
+def player_bios(headers: list[str], rows: list[list[Any]]) -> dict[str, Bio]:
+    """PlayerIndex rows -> player id: position, jersey number (0-99) and height."""
+    bios: dict[str, Bio] = {}
+    for i, rec in enumerate(_records(INDEX, headers, rows, INDEX_COLUMNS), start=1):
+        if rec["PERSON_ID"] is None:
+            raise UpstreamDataError(INDEX, f"row {i}: PERSON_ID is empty")
+        position = str(rec["POSITION"] or "").strip() or None
+        if position is not None and len(position) > POSITION_MAX:
+            raise UpstreamDataError(INDEX, f"row {i}: POSITION {position[:20]!r} is longer "
+                                           f"than {POSITION_MAX} characters")
+        jersey = str(rec["JERSEY_NUMBER"] or "").strip()
+        number = int(jersey) if jersey.isdigit() and int(jersey) <= 99 else None
+        bios[str(rec["PERSON_ID"])] = Bio(position, number, _height_cm(rec["HEIGHT"]))
+    return bios

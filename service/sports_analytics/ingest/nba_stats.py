@@ -215,6 +215,21 @@ def fetch_game_log(client: NbaStatsClient, season: int, season_type: str,
     return headers, rows
 
 
+def fetch_player_index(client: NbaStatsClient, season: int) -> tuple[list[str], list[list[Any]]]:
+    """PlayerIndex for one season: every player's position, jersey number and height."""
+    from nba_api.stats.endpoints import playerindex
+
+    with client.call("playerindex") as info:
+        ep = playerindex.PlayerIndex(season=season_string(season), timeout=client.timeout,
+                                     headers=client.headers(), get_request=False)
+        ep.get_request()
+        data = ep.data_sets[0].get_dict()
+        headers, rows = list(data["headers"]), list(data["data"])
+        client.digest([headers, rows])
+        info["rows"] = len(rows)
+    return headers, rows
+
+
 def fetch_schedule(client: NbaStatsClient, season: int) -> list[dict[str, Any]]:
     """ScheduleLeagueV2 for one season: every game, flattened like nba_api's parser does
     (``homeTeam_teamTricode``, ...), each with the ``gameDate`` of its day.

@@ -30,7 +30,12 @@ from sports_analytics.db.writes import (
 from sports_analytics.exceptions import BadData
 from sports_analytics.ingest.nba_assemble import assemble
 from sports_analytics.ingest.nba_map import SEASON_TYPES, SyncData
-from sports_analytics.ingest.nba_stats import NbaStatsClient, fetch_game_log, fetch_schedule
+from sports_analytics.ingest.nba_stats import (
+    NbaStatsClient,
+    fetch_game_log,
+    fetch_player_index,
+    fetch_schedule,
+)
 from sports_analytics.ingest.nba_write import write_season
 
 log = structlog.get_logger(__name__)
@@ -77,10 +82,11 @@ def fetch_season(settings: Settings, season: int, season_type: str = "regular", 
         t_log = fetch_game_log(client, season, api_type, "T")
         p_log = fetch_game_log(client, season, api_type, "P")
         schedule = fetch_schedule(client, season)
+        index = fetch_player_index(client, season)
         fingerprint = client.fingerprint.hexdigest()
     if unchanged_if is not None and fingerprint == unchanged_if:
         return None, fingerprint
-    return assemble(season, wanted, t_log, p_log, schedule), fingerprint
+    return assemble(season, wanted, t_log, p_log, schedule, index), fingerprint
 
 
 def _reject(exc: Any) -> BadData | None:

@@ -11,12 +11,12 @@ back into a scheduled game (the schedule can say "final" before the box score is
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from sqlalchemy import Connection, text
 
 from sports_analytics.db.writes import copy_rows
-from sports_analytics.ingest.nba_map import STATS, SyncData, UpstreamDataError
+from sports_analytics.ingest.nba_map import STATS, Bio, SyncData, UpstreamDataError
 from sports_analytics.ingest.teams import ensure_teams
 
 STAT_NAMES = tuple(STATS.values())
@@ -32,7 +32,7 @@ CREATE TEMP TABLE sync_games (external_id text, season int, date date, home_id s
 CREATE TEMP TABLE sync_lines (external_id text, player text, team_id smallint, is_home bool,
     minutes numeric(5,1), plus_minus int, {_STATS_DDL}) ON COMMIT DROP;
 CREATE TEMP TABLE sync_players (external_id text, first_name text, last_name text,
-    team_id smallint) ON COMMIT DROP
+    team_id smallint, position text, jersey_number smallint, height_cm smallint) ON COMMIT DROP
 """
 
 _CONFLICT = """
@@ -69,13 +69,23 @@ WHERE (g.season, g.date, g.home_team_id, g.away_team_id)
   AND NOT (g.status = 'final' AND s.status = 'scheduled')
 """
 
+# Position, jersey and height come from the player index; a source without them (a CSV)
+# keeps what is stored.
 _PLAYERS = """
-INSERT INTO players AS p (external_id, first_name, last_name, team_id)
-SELECT external_id, first_name, last_name, team_id FROM sync_players
+INSERT INTO players AS p (external_id, first_name, last_name, team_id, position, jersey_number,
+                          height_cm)
+SELECT external_id, first_name, last_name, team_id, position, jersey_number, height_cm
+FROM sync_players
 ON CONFLICT (external_id) DO UPDATE SET
-    first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, team_id = EXCLUDED.team_id
-WHERE (p.first_name, p.last_name, p.team_id)
-      IS DISTINCT FROM (EXCLUDED.first_name, EXCLUDED.last_name, EXCLUDED.team_id)
+    first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name, team_id = EXCLUDED.team_id,
+    position = coalesce(EXCLUDED.position, p.position),
+    jersey_number = coalesce(EXCLUDED.jersey_number, p.jersey_number),
+    height_cm = coalesce(EXCLUDED.height_cm, p.height_cm)
+WHERE (p.first_name, p.last_name, p.team_id, p.position, p.jersey_number, p.height_cm)
+      IS DISTINCT FROM (EXCLUDED.first_name, EXCLUDED.last_name, EXCLUDED.team_id,
+                        coalesce(EXCLUDED.position, p.position),
+                        coalesce(EXCLUDED.jersey_number, p.jersey_number),
+                        coalesce(EXCLUDED.height_cm, p.height_cm))
 RETURNING p.id
 """
 
@@ -147,8 +157,10 @@ def _stage(conn: Connection, data: SyncData, team_ids: dict[str, int]) -> None:
     for game in sorted(data.finals, key=lambda g: g.date):  # the latest team wins
         for p in game.players:
             players[str(p.player_id)] = (*_split_name(str(p.player_name)), team_ids[p.team])
-    copy_rows(conn, "sync_players", ("external_id", "first_name", "last_name", "team_id"),
-              ((pid, *v) for pid, v in players.items()))
+    none = Bio(None, None, None)
+    copy_rows(conn, "sync_players", ("external_id", "first_name", "last_name", "team_id",
+                                     "position", "jersey_number", "height_cm"), (
+        (pid, *v, *astuple(data.bios.get(pid, none))) for pid, v in players.items()))
     copy_rows(conn, "sync_lines", ("external_id", "player", "team_id", "is_home", "minutes",
                                    "plus_minus", *STAT_NAMES), (
         (x.game_id, x.player_id, team_ids[x.team], x.is_home, x.minutes, x.plus_minus,
