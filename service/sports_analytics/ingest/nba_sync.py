@@ -1,6 +1,7 @@
 """``sports-analytics sync``: one season from the NBA stats API, validated, then written.
 
-1. Fetch the team and player game logs and the season schedule (:mod:`nba_stats`).
+1. Fetch the team and player game logs, the season schedule and the player index
+   (:mod:`nba_stats`).
 2. Validate and join them (:mod:`nba_map`, :mod:`nba_assemble`); nothing is written yet.
 3. Write in one transaction, only rows that differ (:mod:`nba_write`), then recompute the
    features and predictions the changed games affect (:mod:`affected`), in the same
