@@ -32,6 +32,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -102,36 +103,45 @@ def build(cluster: PgCluster, seasons: int) -> tuple[str, float]:
 
 
 def analytics_timings(url: str) -> dict[str, float]:
-    """Full features + predict, then one more night of games and the incremental run."""
+    """Full features + predict; then one more night of games recomputed the way ingest, sync
+    and refresh do it (``recompute_after`` with the new game ids); then another night found
+    by change detection (``features`` / ``predict`` without ``--full``)."""
+    from sqlalchemy import text
+
     from sports_analytics.analytics.features import compute_features
     from sports_analytics.analytics.incremental import (
         incremental_features,
         incremental_predictions,
+        recompute_after,
     )
     from sports_analytics.analytics.predictions import run_predictions
     from sports_analytics.db.engine import make_job_engine
 
-    out = {"full_cli_s": cli(url, "features", "--full") + cli(url, "predict", "--full")}
+    out: dict = {"full_cli_s": cli(url, "features", "--full") + cli(url, "predict", "--full")}
     engine = make_job_engine(make_settings(url), application_name="scale-bench")
     try:
         started = time.perf_counter()
         compute_features(engine)
         run_predictions(engine)
         out["full_s"] = time.perf_counter() - started
-        out["night_games"] = add_one_night(url)
+        night = add_one_night(url)
         started = time.perf_counter()
-        features = incremental_features(engine)
-        predictions = incremental_predictions(engine)
-        out["incremental_s"] = time.perf_counter() - started
-        out["incremental_feature_rows"] = features["rows"] if features else 0
-        out["incremental_prediction_games"] = predictions["games"] if predictions else 0
+        with engine.begin() as conn:
+            ids = conn.execute(text("SELECT id FROM games WHERE date = :d"), {"d": night})
+            out["after"] = recompute_after(conn, list(ids.scalars()))
+        out["after_s"] = time.perf_counter() - started
+        add_one_night(url)
+        started = time.perf_counter()
+        out["detected"] = {"features": incremental_features(engine),
+                           "predictions": incremental_predictions(engine)}
+        out["detected_s"] = time.perf_counter() - started
     finally:
         engine.dispose()
     return out
 
 
-def add_one_night(url: str) -> int:
-    """The next night's games (the day after the last game), imported without analytics."""
+def add_one_night(url: str) -> Any:
+    """The next night's 15 games (the day after the last game), imported without analytics."""
     with psycopg.connect(url) as conn:
         last = conn.execute("SELECT max(date) FROM games").fetchone()[0]
         teams = [r[0] for r in conn.execute("SELECT abbreviation FROM teams ORDER BY id")]
@@ -148,7 +158,7 @@ def add_one_night(url: str) -> int:
                               pts - 2 * 40 - 20 if pts > 100 else 10, 35, 20, 25, 10, 44,
                               25, 7, 5, 13, 19, 240))
     cli(url, "ingest", "--no-analytics", str(path))
-    return 15
+    return night
 
 
 def export_team_lines(url: str, path: Path) -> int:
@@ -195,17 +205,34 @@ def targets(url: str) -> dict[str, int]:
     return {"gid": gid, "pid": pid}
 
 
-def latency(base: str, path: str, n: int) -> dict[str, float]:
-    with httpx.Client(base_url=base, timeout=10) as client:
-        for _ in range(20):
-            assert client.get(path).status_code == 200, path
-        times = []
-        for _ in range(n):
-            started = time.perf_counter()
-            client.get(path)
-            times.append((time.perf_counter() - started) * 1000)
-    times.sort()
-    return {"p50_ms": statistics.median(times), "p99_ms": times[int(0.99 * (len(times) - 1))]}
+def latency(urls: dict[int, str], n: int) -> dict[int, dict[str, float]]:
+    """Sequential requests alternating between the servers, so both see the same load."""
+    times: dict[int, list[float]] = {k: [] for k in urls}
+    with httpx.Client(timeout=10) as client:
+        for url in urls.values():
+            for _ in range(20):
+                assert client.get(url).status_code == 200, url
+        for i in range(n):
+            for k in (sorted(urls) if i % 2 else sorted(urls, reverse=True)):
+                started = time.perf_counter()
+                client.get(urls[k])
+                times[k].append((time.perf_counter() - started) * 1000)
+    out = {}
+    for k, values in times.items():
+        values.sort()
+        out[k] = {"p50_ms": statistics.median(values),
+                  "p99_ms": values[int(0.99 * (len(values) - 1))]}
+    return out
+
+
+def throughput(urls: dict[int, str], duration: int, rounds: int = 3) -> dict[int, dict]:
+    """Median requests/s of ``rounds`` wrk runs per server, alternating between servers."""
+    runs: dict[int, list[dict]] = {k: [] for k in urls}
+    for i in range(rounds):
+        for k in (sorted(urls) if i % 2 == 0 else sorted(urls, reverse=True)):
+            runs[k].append(run_wrk(urls[k], duration, connections=8, threads=2))
+    return {k: {"rps": statistics.median(r["rps"] for r in v),
+                "errors": sum(r["errors"] for r in v)} for k, v in runs.items()}
 
 
 def measure_routes(bases: dict[int, str], ids: dict[int, dict[str, int]], duration: int,
@@ -213,12 +240,10 @@ def measure_routes(bases: dict[int, str], ids: dict[int, dict[str, int]], durati
     rows = []
     for name, template in ROUTES:
         row: dict = {"route": name, "path": template}
-        for seasons, base in bases.items():  # back to back: both see the same machine load
-            path = template.format(**ids[seasons])
-            figures = latency(base, path, requests)
-            wrk = run_wrk(base + path, duration, connections=8, threads=2)
-            figures.update(rps=wrk["rps"], errors=wrk["errors"])
-            row[seasons] = figures
+        urls = {k: base + template.format(**ids[k]) for k, base in bases.items()}
+        lat, rps = latency(urls, requests), throughput(urls, duration)
+        for seasons in bases:
+            row[seasons] = {**lat[seasons], **rps[seasons]}
         one, forty = row[SEASONS[0]], row[SEASONS[1]]
         row["ratio"] = {"p50": forty["p50_ms"] / one["p50_ms"],
                         "p99": forty["p99_ms"] / one["p99_ms"],
@@ -228,13 +253,14 @@ def measure_routes(bases: dict[int, str], ids: dict[int, dict[str, int]], durati
     return rows
 
 
-def report(rows: list[dict], builds: dict[int, float], analytics: dict[str, float],
+def report(rows: list[dict], builds: dict[int, float], analytics: dict[str, Any],
            ingest: dict[str, float], args: argparse.Namespace) -> str:
     a, b = SEASONS
     lines = [f"Routes: 1 season vs 40 seasons ({time.strftime('%Y-%m-%d')}, {os.cpu_count()} "
              f"CPUs shared by both servers, PostgreSQL and the load generator; {args.requests} "
              f"sequential requests per route for p50/p99, `wrk -t2 -c8 -d{args.duration}s` for "
-             "requests/s; ratios are slowdowns, 40 seasons over 1: goal <= 1.3).", "",
+             "requests/s, median of 3 runs; the two servers are measured alternately; ratios are "
+             "slowdowns, 40 seasons over 1: goal <= 1.3).", "",
              f"| route | p50 ms ({a} / {b}) | p99 ms ({a} / {b}) | req/s ({a} / {b}) "
              "| p50 x | p99 x | req/s x |",
              "|---|---|---|---|---|---|---|"]
@@ -244,7 +270,9 @@ def report(rows: list[dict], builds: dict[int, float], analytics: dict[str, floa
                      f"| {one['p99_ms']:.2f} / {forty['p99_ms']:.2f} "
                      f"| {one['rps']:.0f} / {forty['rps']:.0f} "
                      f"| {x['p50']:.2f} | {x['p99']:.2f} | {x['rps']:.2f} |")
-    share = analytics["incremental_s"] / analytics["full_s"] * 100
+    after, detected = analytics["after"], analytics["detected"]
+    share = analytics["after_s"] / analytics["full_s"] * 100
+    share_detected = analytics["detected_s"] / analytics["full_s"] * 100
     lines += ["", "| batch work | time | goal |", "|---|---|---|",
               f"| `seed-demo --seasons 1` (generate, load, features, predict) "
               f"| {builds[a]:.1f} s | |",
@@ -254,10 +282,14 @@ def report(rows: list[dict], builds: dict[int, float], analytics: dict[str, floa
               f"| {analytics['full_s']:.2f} s | < 60 s |",
               f"| the same as two `--full` CLI runs (interpreter start included) "
               f"| {analytics['full_cli_s']:.2f} s | < 60 s |",
-              f"| incremental `features` + `predict` after one night "
-              f"({analytics['night_games']} games; {analytics['incremental_feature_rows']} "
-              f"feature rows, {analytics['incremental_prediction_games']} games predicted) "
-              f"| {analytics['incremental_s']:.3f} s ({share:.1f} % of full) | <= 5 % |",
+              f"| incremental features + predictions after one night of 15 games, as `ingest`, "
+              f"`sync` and `refresh` run them (`recompute_after` with the new ids; "
+              f"{after['feature_rows']} feature rows, {after['prediction_games']} games "
+              f"predicted) | {analytics['after_s']:.3f} s ({share:.1f} % of full) | <= 5 % |",
+              f"| the same for the next night through `features` + `predict` without `--full` "
+              f"(change detection; {detected['features']['rows']} feature rows, "
+              f"{detected['predictions']['games']} games predicted) "
+              f"| {analytics['detected_s']:.3f} s ({share_detected:.1f} % of full) | <= 5 % |",
               f"| `ingest` of 40 seasons of team lines ({ingest['rows']} rows) "
               f"| {ingest['seconds']:.1f} s | < 30 s |"]
     return "\n".join(lines)

@@ -178,3 +178,38 @@ def test_detected_changes_equal_full(history_engine: Engine) -> None:
     compute_features(history_engine)
     run_predictions(history_engine)
     assert incremental == _snapshot(history_engine)
+
+
+def test_nightly_runs_resume_from_the_snapshot_and_equal_full(history_engine: Engine) -> None:
+    """New nights after the last final day resume the models from the stored snapshot."""
+    from sports_analytics.analytics.elo import ELO_V1
+    from sports_analytics.analytics.replay import resume
+
+    def night(conn: Connection, day: dt.date, teams: list[int], final: bool) -> list[int]:
+        ids = []
+        for i in range(0, len(teams), 2):
+            ids.append(conn.execute(text(
+                "INSERT INTO games (season, date, home_team_id, away_team_id, home_score, "
+                "away_score, status) VALUES (2025, :d, :h, :a, :hs, :as, :st) RETURNING id"),
+                {"d": day, "h": teams[i], "a": teams[i + 1], "hs": 104 + i if final else None,
+                 "as": 100 if final else None, "st": "final" if final else "scheduled"},
+            ).scalar_one())
+        return ids
+
+    with history_engine.connect() as conn:
+        last = conn.execute(text("SELECT max(date) FROM games")).scalar_one()
+    one, two, three = (last + dt.timedelta(days=n) for n in (1, 2, 3))
+    with history_engine.begin() as conn:
+        recompute_after(conn, night(conn, one, list(range(1, 13)), final=True))
+    with history_engine.begin() as conn:
+        state, games = resume(conn, ELO_V1, two)
+        assert len(games) < 50 and state.home[1] > 3000  # resumed, not replayed
+        ids = night(conn, three, list(range(13, 21)), final=False)
+        ids += night(conn, two, list(range(1, 31)), final=True)
+        recompute_after(conn, ids)
+    incremental = _snapshot(history_engine)
+    compute_features(history_engine)
+    run_predictions(history_engine)
+    full = _snapshot(history_engine)
+    assert incremental[0] == full[0]
+    assert incremental[1] == full[1]

@@ -114,11 +114,13 @@ class EloRatings:
 
 
 def run_elo(games: Iterable[GameResult], params: EloParams = ELO_V1,
-            since: dt.date | None = None) -> list[EloForecast]:
+            since: dt.date | None = None, state: EloRatings | None = None) -> list[EloForecast]:
     """Forecast every game, in (date, id) order, from results of earlier days only.
 
-    With ``since``, games before that date still move the ratings but get no forecast."""
-    state = EloRatings(params)
+    With ``since``, games before that date still move the ratings but get no forecast. A
+    ``state`` (ratings after earlier days) is resumed and left at the ratings after the last
+    game day."""
+    state = state if state is not None else EloRatings(params)
     forecasts: list[EloForecast] = []
     day: list[GameResult] = []
 

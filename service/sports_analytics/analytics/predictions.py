@@ -51,12 +51,13 @@ class HomeAlwaysParams:
 HOME_ALWAYS = HomeAlwaysParams()
 
 
-def home_always_probs(games: list[GameResult],
-                      params: HomeAlwaysParams = HOME_ALWAYS) -> dict[int, float]:
-    """League home win rate from games final on earlier days, for each game."""
+def home_always_probs(games: list[GameResult], params: HomeAlwaysParams = HOME_ALWAYS,
+                      counts: list[int] | None = None) -> dict[int, float]:
+    """League home win rate from games final on earlier days, for each game. ``counts``
+    (home wins, games) after earlier days is resumed and left at the totals after the last."""
     out: dict[int, float] = {}
     ordered = sorted(games, key=lambda g: (g.date, g.id))
-    wins = played = 0
+    wins, played = counts if counts is not None else (0, 0)
     i = 0
     while i < len(ordered):
         j = i
@@ -72,22 +73,9 @@ def home_always_probs(games: list[GameResult],
                 played += 1
                 wins += int(g.home_score > g.away_score)
         i = j
+    if counts is not None:
+        counts[:] = [wins, played]
     return out
-
-
-_GAMES_SQL = ("SELECT id, season, date, home_team_id, away_team_id, home_score, away_score, "
-              "(status = 'final' AND home_score IS NOT NULL AND away_score IS NOT NULL) AS final "
-              "FROM games ORDER BY date, id")
-
-
-def _load_games(conn: Connection) -> list[GameResult]:
-    # Straight from the driver: every game of the history is read on each run (Elo carries
-    # ratings across seasons), and SQLAlchemy's row objects would double the cost.
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    with raw.cursor() as cur:
-        cur.execute(_GAMES_SQL)
-        return [GameResult._make(row) for row in cur.fetchall()]
 
 
 def _was_correct(g: GameResult, home_prob: float) -> bool | None:
@@ -132,11 +120,16 @@ def write_predictions(conn: Connection, params: EloParams = ELO_V1, *, season: i
                       since: dt.date | None = None) -> dict[str, int]:
     """Upsert both models' rows for games of ``season`` (or all), or only games on or after
     ``since``: earlier forecasts depend on nothing later, so they cannot have changed."""
-    games = _load_games(conn)  # every season: Elo carries ratings across seasons
+    from sports_analytics.analytics.replay import resume, save
+
+    # Elo carries ratings across seasons: every earlier game counts. A snapshot of the last
+    # run's end state stands in for them when it ends before ``since`` (analytics/replay.py).
+    state, games = resume(conn, params, since)
     wanted = {g.id: g for g in games if (season is None or g.season == season)
               and (since is None or g.date >= since)}
-    elo = {f.game_id: f for f in run_elo(games, params, since=since)}
-    home_rate = home_always_probs(games)
+    elo = {f.game_id: f for f in run_elo(games, params, since=since, state=state.elo)}
+    home_rate = home_always_probs(games, counts=state.home)
+    save(conn, params, state, games)
     cols: dict[str, list[Any]] = {k: [] for k in (
         "game_id", "model", "home", "away", "home_rating", "away_rating", "was_correct")}
 

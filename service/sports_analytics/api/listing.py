@@ -8,10 +8,10 @@ Two rules make a page cost the same with one season or forty:
   such walks (home side, away side) merged; an unscoped player list walks each team's roster
   and the players without a team, each in name order.
 * **Bounded totals.** ``total`` is an exact count when at most :data:`COUNT_CAP` rows match
-  (per model, for predictions), which covers every season-, date- or team-season-scoped
-  list. Beyond that, counting would walk decades of rows on every page, so ``total`` is the
-  planner's estimate (never below the rows actually seen) and ``total_is_estimate`` is
-  ``true``. See docs/api.md.
+  (per model, for predictions; :data:`TEAM_COUNT_CAP` for a team's games), which covers every
+  season-, date- or team-season-scoped list. Beyond that, counting would walk decades of rows
+  on every page, so ``total`` is the planner's estimate (never below the rows actually seen)
+  and ``total_is_estimate`` is ``true``. See docs/api.md.
 
 Only fixed fragments from this module are interpolated into SQL; values are parameters, or
 psycopg literals in the text handed to ``row_estimate()``.
@@ -26,6 +26,9 @@ from typing import Any
 from psycopg import sql
 
 COUNT_CAP = 2000
+# A team's games: a season is at most ~110 (playoffs included), so a team-season stays exact
+# while a team's whole history is not counted game by game on every page.
+TEAM_COUNT_CAP = 500
 
 GAME_FIELDS = """'game_id', g.id, 'season', g.season, 'date', g.date, 'status', g.status,
     'home_team', ht.abbreviation, 'away_team', at.abbreviation,
@@ -40,9 +43,15 @@ def bounded_total(count_source: str, estimate_sql: str, cap: int = COUNT_CAP) ->
     """SQL yielding ``total`` and ``estimated`` for rows of ``count_source`` (a SELECT).
 
     ``estimate_sql`` is a literal-only statement with the same filters, planned (never run)
-    by ``row_estimate()`` when more than ``cap`` rows match."""
+    by ``row_estimate()`` when more than ``cap`` rows match; or ``table:<name>`` for a whole
+    table, whose row estimate the statistics already hold (``pg_class.reltuples``)."""
+    if estimate_sql.startswith("table:"):
+        estimate = (f"(SELECT reltuples::bigint FROM pg_class "
+                    f"WHERE oid = {_literal(estimate_sql[6:])}::regclass)")
+    else:
+        estimate = f"row_estimate({_literal(estimate_sql)})"
     return f"""(SELECT CASE WHEN c.n > {cap}
-                     THEN greatest(row_estimate({_literal(estimate_sql)}), c.n) ELSE c.n END
+                     THEN greatest({estimate}, c.n) ELSE c.n END
                AS total, c.n > {cap} AS estimated
         FROM (SELECT count(*) AS n FROM ({count_source} LIMIT {cap + 1}) x) c)"""
 
@@ -103,7 +112,7 @@ def games_list_sql(season: int | None, team: str | None, date_from: dt.date | No
         where = f"WHERE {' AND '.join(conds)}" if conds else ""
         page = f"SELECT g.id FROM games g {where} ORDER BY g.date, g.id"
         count_source = f"SELECT 1 FROM games g {where}"
-        estimate = f"SELECT 1 FROM games g {'WHERE ' + ' AND '.join(lit) if lit else ''}"
+        estimate = f"SELECT 1 FROM games g WHERE {' AND '.join(lit)}" if lit else "table:games"
         page += " LIMIT %(limit)s OFFSET %(offset)s"
     else:
         if season is not None:  # keep the team walk inside the season's dates
@@ -115,15 +124,15 @@ def games_list_sql(season: int | None, team: str | None, date_from: dt.date | No
         page = (f"SELECT id FROM (({side.format('home')} ORDER BY g.date, g.id LIMIT %(window)s)"
                 f" UNION ALL ({side.format('away')} ORDER BY g.date, g.id LIMIT %(window)s)) u"
                 " ORDER BY date, id LIMIT %(limit)s OFFSET %(offset)s")
-        count_source = (f"({side.format('home')} LIMIT {COUNT_CAP + 1}) UNION ALL "
-                        f"({side.format('away')} LIMIT {COUNT_CAP + 1})")
+        count_source = (f"({side.format('home')} LIMIT {TEAM_COUNT_CAP + 1}) UNION ALL "
+                        f"({side.format('away')} LIMIT {TEAM_COUNT_CAP + 1})")
         team_id = f"(SELECT id FROM teams WHERE abbreviation = {_literal(team)})"
         estimate = (f"SELECT 1 FROM games g WHERE (g.home_team_id = {team_id} OR "
                     f"g.away_team_id = {team_id})" + "".join(f" AND {c}" for c in lit))
     return f"""
 WITH wanted AS (SELECT id FROM teams WHERE abbreviation = %(team)s),
 pg AS MATERIALIZED ({page}),
-t AS {bounded_total(count_source, estimate)}
+t AS {bounded_total(count_source, estimate, COUNT_CAP if team is None else TEAM_COUNT_CAP)}
 SELECT json_build_object(
     'items', coalesce((
         SELECT json_agg(json_build_object({GAME_FIELDS}) ORDER BY g.date, g.id)
@@ -174,7 +183,7 @@ def players_list_sql(team: str | None, active: bool | None) -> str:
                 " LIMIT %(limit)s OFFSET %(offset)s")
         count_source = (f"(SELECT 1 FROM players p WHERE p.team_id IS NOT NULL{act}) UNION ALL"
                         f" (SELECT 1 FROM players p WHERE p.team_id IS NULL{act})")
-        estimate = f"SELECT 1 FROM players p WHERE TRUE{act_lit}"
+        estimate = f"SELECT 1 FROM players p WHERE TRUE{act_lit}" if act_lit else "table:players"
     return f"""
 WITH wanted AS (SELECT id FROM teams WHERE abbreviation = %(team)s),
 pg AS MATERIALIZED ({page}),

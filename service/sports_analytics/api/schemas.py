@@ -30,9 +30,11 @@ class Page(BaseModel, Generic[T]):
 
     items: list[T]
     total: int = Field(ge=0, description="rows matching the filters, ignoring limit/offset: "
-                       "exact up to 2000, the planner's estimate beyond (see total_is_estimate)")
+                       "exact up to 2000 (500 for a team's games), the planner's estimate "
+                       "beyond (see total_is_estimate)")
     total_is_estimate: bool = Field(
-        False, description="true when more than 2000 rows match and total is an estimate")
+        False, description="true when more rows match than are counted exactly and total is "
+                           "the planner's estimate")
     limit: int = Field(ge=1)
     offset: int = Field(ge=0)
 

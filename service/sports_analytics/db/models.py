@@ -31,11 +31,12 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sports_analytics.db.base import Base
+from sports_analytics.db.derived_state import AnalyticsSnapshot, DataVersion
 from sports_analytics.db.refresh_runs import RefreshRun
 from sports_analytics.db.writes import SEASON_MAX, SEASON_MIN
 
-__all__ = ["Base", "Game", "GameFeatures", "Insight", "Player", "PlayerGameStats", "Prediction",
-           "RefreshRun", "Team", "TeamGameStats"]
+__all__ = ["AnalyticsSnapshot", "Base", "DataVersion", "Game", "GameFeatures", "Insight", "Player",
+           "PlayerGameStats", "Prediction", "RefreshRun", "Team", "TeamGameStats"]
 
 GAME_STATUSES = ("scheduled", "final")
 
@@ -279,18 +280,7 @@ class Insight(Base):
 data_version_seq = Sequence("data_version_seq", metadata=Base.metadata)
 
 
-class DataVersion(Base):
-    """Data versions as committed rows; the newest is current. HTTP ETags for data that
-    changes only on writes (box scores, standings) embed ``max(version)``, read in the same
-    statement as the body, so a lagging read replica never pairs new data with an old
-    version or the reverse."""
-
-    __tablename__ = "data_versions"
-
-    version: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-
-
 __all__ = [
-    "GAME_STATUSES", "DataVersion", "Game", "GameFeatures", "Player", "PlayerGameStats",
-    "Prediction", "Team", "TeamGameStats", "data_version_seq",
+    "GAME_STATUSES", "AnalyticsSnapshot", "DataVersion", "Game", "GameFeatures", "Player",
+    "PlayerGameStats", "Prediction", "Team", "TeamGameStats", "data_version_seq",
 ]

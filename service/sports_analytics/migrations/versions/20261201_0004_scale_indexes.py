@@ -1,4 +1,4 @@
-"""indexes for flat reads over decades of history; row_estimate(); data_versions
+"""indexes for flat reads over decades of history; row_estimate(); data_versions; snapshots
 
 Every list route reads in the order it returns: games by (date, id) within a season, a team
 (home and away side) or a date range; players by (last_name, first_name, id) within a team.
@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "0004"
 down_revision: str | Sequence[str] | None = "0003"
@@ -81,9 +82,19 @@ def upgrade() -> None:
     )
     op.execute("INSERT INTO data_versions (version) SELECT CASE WHEN is_called THEN last_value "
                "ELSE last_value - 1 END FROM data_version_seq")
+    # Where the prediction models stood after the last run (analytics/replay.py).
+    op.create_table(
+        "analytics_snapshots",
+        sa.Column("name", sa.String(length=32), nullable=False),
+        sa.Column("state", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), server_default=sa.text("now()"),
+                  nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_analytics_snapshots")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("analytics_snapshots")
     op.drop_table("data_versions")
     op.execute("DROP FUNCTION IF EXISTS row_estimate(text)")
     for name, table, _column in _STAMPS:
