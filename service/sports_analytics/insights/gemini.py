@@ -36,7 +36,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import httpx
 import httpx2
 import structlog
 from pydantic import ValidationError
@@ -115,11 +114,11 @@ class CircuitBreaker:
                 self._opened_at = self.clock()
 
 
-# google-genai 3.x sends its requests with httpx2 (httpx on some transports), and a timeout
-# surfaces as that library's TimeoutException, not as a genai APIError: both are caught here so
-# that a timeout is counted as one (and never retried) rather than reported as an internal error.
-TIMEOUT_ERRORS: tuple[type[BaseException], ...] = (
-    TimeoutError, httpx2.TimeoutException, httpx.TimeoutException)
+# google-genai 3.x sends its requests with httpx2 (its runtime dependency; the image carries no
+# plain httpx), and a timeout surfaces as httpx2's TimeoutException, not as a genai APIError: it
+# is caught here so that a timeout is counted as one (and never retried) rather than reported as
+# an internal error.
+TIMEOUT_ERRORS: tuple[type[BaseException], ...] = (TimeoutError, httpx2.TimeoutException)
 
 
 class GeminiBriefer:
