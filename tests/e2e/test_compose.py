@@ -350,11 +350,11 @@ def test_compose_run_refresh_fills_the_stack_from_a_fake_stats_api(compose_proje
     finally:
         fake.stop()
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-3000:]
-    # stdout: the command's one result line, `refresh: {...}`; stderr: JSON log lines (and
-    # Compose's own progress lines about the project's containers)
-    results = [ln for ln in run.stdout.splitlines() if ln.strip()]
-    assert len(results) == 1 and results[0].startswith("refresh: "), run.stdout[-2000:]
-    assert json.loads(results[0].removeprefix("refresh: "))["outcome"] == "success"
+    # stdout: the command's one result object; stderr: JSON log lines (and Compose's own
+    # progress lines about the project's containers)
+    results = [json.loads(ln) for ln in run.stdout.splitlines() if ln.strip()]
+    assert len(results) == 1 and results[0]["command"] == "refresh", run.stdout[-2000:]
+    assert results[0]["outcome"] == "success"
     lines = [ln for ln in run.stderr.splitlines()
              if ln.strip() and not re.match(r"\s*(Container|Network|Volume) ", ln)]
     assert lines and all(ln.startswith("{") for ln in lines), lines[:5]

@@ -509,11 +509,10 @@ def test_rendered_refresh_cronjob_runs_under_docker_against_a_fake_stats_api(
             took = time.monotonic() - started
             logs = proc.stdout + proc.stderr
             assert proc.returncode == 0, f"refresh night {night} exited {proc.returncode}:\n{logs[-4000:]}"
-            # the command's one result line, `refresh: {...}`; every other line is a JSON log line
-            results = [line for line in logs.splitlines() if line.startswith("refresh: ")]
+            # the command's one result object on stdout; every line of the log is JSON
+            results = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
             assert len(results) == 1, logs[-4000:]
-            assert json.loads(results[0].removeprefix("refresh: "))["outcome"] == "success"
-            logs = "\n".join(line for line in logs.splitlines() if not line.startswith("refresh: "))
+            assert results[0]["command"] == "refresh" and results[0]["outcome"] == "success"
             assert_clean_logs(logs, password, f"refresh #{night}")
             events = [json.loads(line).get("event") for line in logs.splitlines() if line.strip()]
             assert "refresh complete" in events, events

@@ -10,7 +10,8 @@ from sports_analytics.config import Settings
 
 
 def _print(what: str, payload: dict[str, Any]) -> None:
-    print(f"{what}: {json.dumps(payload, default=str, sort_keys=True)}", flush=True)
+    """The command's result on stdout, as one JSON object, so a CronJob's log is JSON throughout."""
+    print(json.dumps({"command": what, **payload}, default=str, sort_keys=True), flush=True)
 
 
 def _sync(settings: Settings, args: argparse.Namespace) -> int:
@@ -30,7 +31,7 @@ def _refresh(settings: Settings, args: argparse.Namespace) -> int:
     result = refresh(settings, from_csv=args.from_csv, season=args.season,
                      season_type=args.season_type, full=args.full, wait=args.wait)
     if result["outcome"] == "skipped":
-        print("refresh: already running; nothing to do", flush=True)
+        _print("refresh", {**result, "message": "already running; nothing to do"})
     else:
         _print("refresh", result)
     return 0
