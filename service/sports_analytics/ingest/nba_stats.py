@@ -177,10 +177,14 @@ class NbaStatsClient:
         if exc.args and isinstance(exc.args[0], MaxRetryError) and exc.args[0].reason:
             cause = exc.args[0].reason
         tries = f"{self.max_retries} retries"
+        # urllib3's NewConnectionError (refused, unresolvable) subclasses ConnectTimeoutError,
+        # so it is told apart before the timeouts are.
+        if isinstance(cause, NewConnectionError):
+            return f"connection failed ({tries})"
         if isinstance(cause, (requests.Timeout, TimeoutError, ReadTimeoutError,
                               ConnectTimeoutError)):
             return f"timed out after {self.timeout:g}s ({tries})"
-        if isinstance(cause, (requests.ConnectionError, NewConnectionError, ConnectionError)):
+        if isinstance(cause, (requests.ConnectionError, ConnectionError)):
             return f"connection failed ({tries})"
         return f"request failed: {type(cause).__name__} ({tries})"
 
