@@ -55,7 +55,7 @@ def test_history_is_deterministic_and_ends_with_the_demo_season() -> None:
     again = dict(generate_history(3, workers=2))
     assert first.keys() == {2023, 2024, 2025} and first == again
     demo = generate()
-    players, games, team_lines, player_lines = first[2025]
+    _players, games, _team_lines, player_lines = first[2025]
     offset = 2 * 1230
     assert [g[0] - offset for g in games] == [g[0] for g in demo.games]
     assert [g[2] for g in games] == [g[2] for g in demo.games]  # the demo calendar itself
