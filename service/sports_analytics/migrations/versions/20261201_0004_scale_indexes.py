@@ -28,6 +28,9 @@ LANGUAGE plpgsql AS $$
 DECLARE
     plan json;
 BEGIN
+    IF position(';' IN query) > 0 THEN  -- one statement, planned, never run
+        RAISE EXCEPTION 'row_estimate takes a single SELECT';
+    END IF;
     EXECUTE 'EXPLAIN (FORMAT JSON) ' || query INTO plan;
     RETURN (plan -> 0 -> 'Plan' ->> 'Plan Rows')::numeric::bigint;
 END
