@@ -14,8 +14,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
+from sqlalchemy import Connection, RowMapping, text
+
 from sports_analytics.analytics.predictions import accuracy_report, latest_predicted_season
-from sports_analytics.api.deps import BrieferDep, EngineDep
+from sports_analytics.api.deps import BrieferDep, EngineDep, ReadEngineDep
 from sports_analytics.api.listing import predictions_total
 from sports_analytics.api.params import GameIdPath, ModelQuery, PaginationDep, SeasonQuery
 from sports_analytics.api.schemas import UNAVAILABLE, ErrorDetail, GameFields, Page
@@ -23,7 +25,6 @@ from sports_analytics.db.writes import FEATURE_COLUMNS, SEASON_MAX, SEASON_MIN
 from sports_analytics.exceptions import NotFound
 from sports_analytics.insights.schemas import GameInsight
 from sports_analytics.insights.service import get_insight
-from sqlalchemy import Connection, RowMapping, text
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"])
 
@@ -120,7 +121,7 @@ def _game_or_404(conn: Connection, game_id: int) -> RowMapping:
 
 @router.get("/games/{game_id}/features", response_model=GameFeaturesOut, responses=NOT_FOUND,
             summary="Pre-game features of both teams")
-def game_features(game_id: GameIdPath, engine: EngineDep) -> GameFeaturesOut:
+def game_features(game_id: GameIdPath, engine: ReadEngineDep) -> GameFeaturesOut:
     with engine.connect() as conn:
         game = _game_or_404(conn, game_id)
         rows = {r["team_id"]: r for r in conn.execute(text(
@@ -152,7 +153,7 @@ def _model_prediction(row: dict, home: str, away: str) -> dict:
 
 @router.get("/games/{game_id}/prediction", response_model=GamePrediction, responses=NOT_FOUND,
             summary="Every model's win probabilities for one game")
-def game_prediction(game_id: GameIdPath, engine: EngineDep) -> GamePrediction:
+def game_prediction(game_id: GameIdPath, engine: ReadEngineDep) -> GamePrediction:
     with engine.connect() as conn:
         game = _game_or_404(conn, game_id)
         rows = conn.execute(text(
@@ -174,7 +175,7 @@ def game_prediction(game_id: GameIdPath, engine: EngineDep) -> GamePrediction:
 @router.get("/predictions", response_model=Page[PredictionItem], responses=UNAVAILABLE,
             summary="Predictions, filtered by season, model and date")
 def list_predictions(
-    engine: EngineDep,
+    engine: ReadEngineDep,
     page: PaginationDep,
     season: SeasonQuery = None,
     model: ModelQuery = None,
@@ -214,7 +215,7 @@ def list_predictions(
 @router.get("/predictions/accuracy", response_model=Accuracy, responses=UNAVAILABLE,
             summary="Accuracy, Brier score, log loss and calibration per model")
 def prediction_accuracy(
-    engine: EngineDep,
+    engine: ReadEngineDep,
     season: Annotated[int | None, Query(ge=SEASON_MIN, le=SEASON_MAX,
                                         description="default: the latest predicted season")] = None,
     model: ModelQuery = None,

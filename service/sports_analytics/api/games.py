@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
+
 from sports_analytics.api.caching import (
     FINAL_GAME_CACHE_CONTROL,
     REVALIDATE_CACHE_CONTROL,
@@ -70,7 +71,7 @@ BOX_SCORE_SQL = f"""
 SELECT json_build_object({GAME_FIELDS},
            'home', {_team_box("ht", "g.home_team_id")},
            'away', {_team_box("at", "g.away_team_id")})::text,
-       g.status, (SELECT last_value FROM data_version_seq)
+       g.status, (SELECT max(version) FROM data_versions)
 FROM games g JOIN teams ht ON ht.id = g.home_team_id JOIN teams at ON at.id = g.away_team_id
 WHERE g.id = %(game_id)s
 """  # noqa: S608 (trusted fragments only)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
+
 from sports_analytics.api.caching import REVALIDATE_CACHE_CONTROL, etag_matches
 from sports_analytics.api.deps import DataVersionsDep, ReadPoolDep
 from sports_analytics.api.games import IF_NONE_MATCH_DOC
@@ -74,7 +75,7 @@ SELECT json_build_object(
               FROM page), '[]'::json),
     'total', (SELECT count(*) FROM ranked), 'total_is_estimate', false,
     'limit', %(limit)s, 'offset', %(offset)s)::text,
-  (SELECT last_value FROM data_version_seq)
+  (SELECT max(version) FROM data_versions)
 """
 
 
