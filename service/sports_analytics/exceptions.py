@@ -6,7 +6,7 @@ lines and dashboards key on, and the ``exit_code`` of a CLI command that fails w
 message is safe to show a user: one line, no secrets, no SQL.
 
 CLI exit codes: 2 configuration, 3 database unavailable, 65 bad input data (``EX_DATAERR``),
-1 anything else.
+69 the NBA stats API unavailable (``EX_UNAVAILABLE``), 1 anything else.
 """
 
 from __future__ import annotations
@@ -78,6 +78,25 @@ class IngestError(BadData):
     """A problem with an input file; the message starts with ``<file>:<line>:``."""
 
     error_type = "ingest_error"
+
+
+class UpstreamError(SportsAnalyticsError):
+    """The NBA stats API failed or answered with something unusable; names the endpoint."""
+
+    error_type = "upstream_unavailable"
+    exit_code = 69  # EX_UNAVAILABLE
+
+    def __init__(self, endpoint: str, reason: str) -> None:
+        super().__init__(f"{endpoint}: {reason}")
+        self.endpoint = endpoint
+        self.reason = reason
+
+
+class UpstreamDataError(UpstreamError):
+    """The stats API answered, but with data that fails validation."""
+
+    error_type = "upstream_bad_data"
+    exit_code = 65  # EX_DATAERR
 
 
 class NotFound(SportsAnalyticsError):

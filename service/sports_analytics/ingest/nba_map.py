@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from sports_analytics.exceptions import UpstreamDataError
 from sports_analytics.ingest.csv_import import MADE_ATTEMPTED, STAT_MAX
-from sports_analytics.ingest.nba_stats import UpstreamError
 from sports_analytics.ingest.teams import ALIASES
 
 T_LOG, P_LOG, SCHEDULE = "leaguegamelog[T]", "leaguegamelog[P]", "scheduleleaguev2"
@@ -44,13 +44,6 @@ SCHEDULE_KEYS = ("gameId", "gameStatus", "gameDateEst", "gameDateTimeUTC",
 EXACT_SUMS = ("pts", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta")
 AT_LEAST_SUMS = ("reb", "tov")
 FINAL_STATUS = 3
-
-
-class UpstreamDataError(UpstreamError):
-    """The stats API answered, but with data that fails validation."""
-
-    error_type = "upstream_bad_data"
-    exit_code = 65  # EX_DATAERR
 
 
 @dataclass(frozen=True)

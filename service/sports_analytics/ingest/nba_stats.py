@@ -33,7 +33,7 @@ from urllib3.exceptions import (
 from urllib3.util.retry import Retry
 
 from sports_analytics.config import Settings
-from sports_analytics.exceptions import SportsAnalyticsError
+from sports_analytics.exceptions import UpstreamError
 
 log = structlog.get_logger(__name__)
 
@@ -53,17 +53,6 @@ class _Retry(Retry):
     def get_retry_after(self, response: Any) -> float | None:
         seconds = super().get_retry_after(response)
         return None if seconds is None else min(seconds, RETRY_AFTER_MAX)
-
-
-class UpstreamError(SportsAnalyticsError):
-    """The stats API failed or answered with something unusable; names the endpoint."""
-
-    exit_code = 69  # EX_UNAVAILABLE
-
-    def __init__(self, endpoint: str, reason: str) -> None:
-        super().__init__(f"{endpoint}: {reason}")
-        self.endpoint = endpoint
-        self.reason = reason
 
 
 def season_string(season: int) -> str:

@@ -16,7 +16,8 @@ from dataclasses import astuple, dataclass
 from sqlalchemy import Connection, text
 
 from sports_analytics.db.writes import copy_rows
-from sports_analytics.ingest.nba_map import STATS, Bio, SyncData, UpstreamDataError
+from sports_analytics.exceptions import UpstreamDataError
+from sports_analytics.ingest.nba_map import STATS, Bio, SyncData
 from sports_analytics.ingest.teams import ensure_teams
 
 STAT_NAMES = tuple(STATS.values())
