@@ -72,7 +72,7 @@ def _predict(settings: Settings, args: argparse.Namespace) -> int:
 DESCRIPTION = ("Basketball analytics on PostgreSQL: run the API, manage the schema, load\n"
                "games, compute features and win probabilities.")
 EXIT_CODES = ("exit codes: 0 done, 1 failed, 2 invalid configuration, 3 database unavailable,\n"
-              "65 bad input data")
+              "65 bad input data, 69 NBA stats API unavailable")
 # One example per command, shown by ``sports-analytics COMMAND --help``.
 EXAMPLES = {
     "serve": "sports-analytics serve",
