@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -79,8 +79,11 @@ class IngestSummary:
         return bool(self.games_inserted or self.games_updated or self.team_lines_written)
 
 
-def _records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, row) for each data row; header names lower-cased and trimmed."""
+def read_records(path: Path, required: Sequence[str] = REQUIRED_COLUMNS,
+                 ) -> Iterator[tuple[int, dict[str, str]]]:
+    """(line number, row) for each data row; header names lower-cased and trimmed.
+
+    Every CSV format reads through here, so each gets the same file-level errors."""
     try:
         fh = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
@@ -92,7 +95,7 @@ def _records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
             if header is None:
                 raise IngestError(f"{path}:1: empty file (expected a header row)")
             names = [h.strip().lower() for h in header]
-            missing = [c for c in REQUIRED_COLUMNS if c not in names]
+            missing = [c for c in required if c not in names]
             if missing:
                 raise IngestError(f"{path}:1: missing column(s): {', '.join(missing)}")
             dupes = sorted({n for n in names if n and names.count(n) > 1})
@@ -181,7 +184,7 @@ def validate(path: Path) -> list[tuple[Row, Row]]:
     by_game: dict[str, list[Row]] = {}
     playing: dict[tuple[str, dt.date], Row] = {}  # a team plays at most once a day
     rows = 0
-    for line, rec in _records(path):
+    for line, rec in read_records(path):
         row = parse_row(path, line, rec)
         rows += 1
         other = playing.setdefault((row.team, row.date), row)

@@ -9,9 +9,7 @@ A player line carries the team game-log columns (validated by the same
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from sports_analytics.db.writes import SEASON_MAX, SEASON_MIN
@@ -24,35 +22,10 @@ SCHEDULE_COLUMNS = ("season", "game_id", "game_date", "home", "away")
 NAME_MAX = 129  # first (64) + space + last (64)
 
 
-def _rows(path: Path, required: Sequence[str]) -> Iterator[tuple[int, dict[str, str]]]:
-    try:
-        fh = path.open(newline="", encoding="utf-8-sig")
-    except OSError as exc:
-        raise IngestError(f"{path}: cannot read file ({exc.strerror})") from None
-    with fh:
-        try:
-            reader = csv.reader(fh)
-            names = [h.strip().lower() for h in next(reader, [])]
-            missing = [c for c in required if c not in names]
-            if missing:
-                raise IngestError(f"{path}:1: missing column(s): {', '.join(missing)}")
-            for fields in reader:
-                if not any(f.strip() for f in fields):
-                    continue
-                if len(fields) != len(names):
-                    raise IngestError(f"{path}:{reader.line_num}: expected {len(names)} fields, "
-                                      f"found {len(fields)}")
-                yield reader.line_num, dict(zip(names, fields, strict=True))
-        except UnicodeDecodeError:
-            raise IngestError(f"{path}: not UTF-8 text") from None
-        except csv.Error as exc:
-            raise IngestError(f"{path}: malformed CSV ({exc})") from None
-
-
 def parse_players(path: Path) -> list[tuple[Path, int, int, Line]]:
     out = []
     seen: dict[tuple[str, str], int] = {}
-    for line_no, rec in _rows(path, PLAYER_COLUMNS):
+    for line_no, rec in csv_import.read_records(path, PLAYER_COLUMNS):
         row = csv_import.parse_row(path, line_no, rec)
         where = f"{path}:{line_no}"
         player_id = rec["player_id"].strip()
@@ -90,7 +63,7 @@ def _tipoff(where: str, value: str) -> dt.datetime | None:
 def parse_schedule(path: Path) -> list[tuple[int, SyncGame]]:
     out: list[tuple[int, SyncGame]] = []
     seen: dict[str, int] = {}
-    for line_no, rec in _rows(path, SCHEDULE_COLUMNS):
+    for line_no, rec in csv_import.read_records(path, SCHEDULE_COLUMNS):
         where = f"{path}:{line_no}"
         season = csv_import._int(where, "season", rec["season"], SEASON_MIN, SEASON_MAX)
         try:
