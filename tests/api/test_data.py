@@ -28,7 +28,7 @@ def test_teams_list(client) -> None:
     r = client.get("/api/v1/teams")
     assert r.status_code == 200 and r.headers["content-type"] == "application/json"
     body = r.json()
-    page_ok(body, schemas.TeamOut, 50, 0)
+    page_ok(body, schemas.Team, 50, 0)
     assert body["total"] == 30 and len(body["items"]) == 30
     abbrs = [t["abbreviation"] for t in body["items"]]
     assert abbrs == sorted(abbrs)
@@ -67,7 +67,7 @@ def test_team_alias_and_404(client) -> None:
 
 def test_players_list_and_filters(client) -> None:
     body = client.get("/api/v1/players", params={"limit": 200}).json()
-    page_ok(body, schemas.PlayerOut, 200, 0)
+    page_ok(body, schemas.Player, 200, 0)
     assert 30 * 13 <= body["total"] <= 30 * 15
     lal = client.get("/api/v1/players", params={"team": "lal"}).json()
     assert {p["team"] for p in lal["items"]} == {"LAL"} and 13 <= lal["total"] <= 15
@@ -112,7 +112,7 @@ def test_player_id_validation(client, bad: str) -> None:
 
 def test_games_list(client) -> None:
     body = client.get("/api/v1/games", params={"season": 2025, "limit": 200}).json()
-    page_ok(body, schemas.GameOut, 200, 0)
+    page_ok(body, schemas.Game, 200, 0)
     assert body["total"] == 1230
     keys = [(g["date"], g["game_id"]) for g in body["items"]]
     assert keys == sorted(keys)

@@ -56,7 +56,7 @@ class FeatureRow(BaseModel):
     computed_at: dt.datetime
 
 
-class GameFeaturesOut(BaseModel):
+class GameFeatures(BaseModel):
     game_id: int
     season: int
     date: dt.date
@@ -119,9 +119,9 @@ def _game_or_404(conn: Connection, game_id: int) -> RowMapping:
     return game
 
 
-@router.get("/games/{game_id}/features", response_model=GameFeaturesOut, responses=NOT_FOUND,
+@router.get("/games/{game_id}/features", response_model=GameFeatures, responses=NOT_FOUND,
             summary="Pre-game features of both teams")
-def game_features(game_id: GameIdPath, engine: ReadEngineDep) -> GameFeaturesOut:
+def game_features(game_id: GameIdPath, engine: ReadEngineDep) -> GameFeatures:
     with engine.connect() as conn:
         game = _game_or_404(conn, game_id)
         rows = {r["team_id"]: r for r in conn.execute(text(
@@ -131,7 +131,7 @@ def game_features(game_id: GameIdPath, engine: ReadEngineDep) -> GameFeaturesOut
     if home is None or away is None:
         raise NotFound(f"features not computed for game {game_id}; run "
                        f"`sports-analytics features --season {game['season']}`")
-    return GameFeaturesOut(
+    return GameFeatures(
         game_id=game["id"], season=game["season"], date=game["date"], status=game["status"],
         home=FeatureRow(team=game["home_team"], **_without_team_id(home)),
         away=FeatureRow(team=game["away_team"], **_without_team_id(away)),

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from sports_analytics.api.deps import ReadPoolDep
 from sports_analytics.api.responses import json_response
-from sports_analytics.api.schemas import UNAVAILABLE, GameOut
+from sports_analytics.api.schemas import UNAVAILABLE, Game
 
 router = APIRouter(prefix="/api/v1", tags=["schedule"])
 
@@ -32,7 +32,7 @@ class WinProbability(BaseModel):
     away_win_prob: float = Field(ge=0, le=1)
 
 
-class UpcomingGame(GameOut):
+class UpcomingGame(Game):
     tipoff_at: dt.datetime | None = Field(description="scheduled tip-off (UTC); null if TBD")
     predictions: list[WinProbability] = Field(description="one per model, by model name")
 
@@ -43,7 +43,7 @@ class Upcoming(BaseModel):
     items: list[UpcomingGame]
 
 
-class RefreshRunOut(BaseModel):
+class RefreshRun(BaseModel):
     refresh_id: int
     started_at: dt.datetime
     finished_at: dt.datetime | None
@@ -56,7 +56,7 @@ class RefreshRunOut(BaseModel):
 
 
 class Refreshes(BaseModel):
-    items: list[RefreshRunOut]
+    items: list[RefreshRun]
 
 
 UPCOMING_SQL = """

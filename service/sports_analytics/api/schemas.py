@@ -1,7 +1,7 @@
 """Response models. The routes return JSON built by PostgreSQL as raw bytes; these models
 document it in /openapi.json and the tests validate real responses against them.
 
-A model named like a table carries the ``Out`` suffix (``TeamOut``, ``GameOut``...): the ORM
+A model named like a table carries the ``Out`` suffix (``Team``, ``Game``...): the ORM
 classes in db/models.py keep the plain names."""
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class Page(BaseModel, Generic[T]):
     offset: int = Field(ge=0)
 
 
-class TeamOut(BaseModel):
+class Team(BaseModel):
     team_id: int
     abbreviation: str = Field(examples=["BOS"])
     name: str = Field(examples=["Boston Celtics"])
@@ -56,11 +56,11 @@ class RosterEntry(BaseModel):
     active: bool
 
 
-class TeamDetail(TeamOut):
+class TeamDetail(Team):
     roster: list[RosterEntry]
 
 
-class PlayerOut(BaseModel):
+class Player(BaseModel):
     player_id: int
     first_name: str
     last_name: str
@@ -88,7 +88,7 @@ class SeasonAverages(BaseModel):
     ft_pct: float | None
 
 
-class PlayerDetail(PlayerOut):
+class PlayerDetail(Player):
     season_averages: list[SeasonAverages] = Field(description="one entry per season, latest first")
 
 
@@ -105,7 +105,7 @@ class GameFields(BaseModel):
     away_score: int | None
 
 
-class GameOut(GameFields):
+class Game(GameFields):
     external_id: str | None = Field(description="the source's id; DEMO-... for synthetic games")
 
 
@@ -143,7 +143,7 @@ class TeamBox(BaseModel):
     players: list[PlayerLine]
 
 
-class BoxScore(GameOut):
+class BoxScore(Game):
     home: TeamBox
     away: TeamBox
 
@@ -168,6 +168,6 @@ class Standings(Page[StandingsRow]):
     season: int | None = Field(description="null when there are no games at all")
 
 
-TeamPage = Page[TeamOut]
-PlayerPage = Page[PlayerOut]
-GamePage = Page[GameOut]
+TeamPage = Page[Team]
+PlayerPage = Page[Player]
+GamePage = Page[Game]

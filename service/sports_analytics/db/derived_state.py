@@ -20,13 +20,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sports_analytics.db.base import Base
 
 
-class DataVersion(Base):
+class DataVersionRow(Base):
     __tablename__ = "data_versions"
 
     version: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
 
 
-class AnalyticsSnapshot(Base):
+class AnalyticsSnapshotRow(Base):
     __tablename__ = "analytics_snapshots"
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -1,6 +1,8 @@
 """The schema: every table is registered here, the one module Alembic's ``env.py`` imports.
 
-Conventions: surrogate integer keys, teams referenced by id, abbreviations unique.
+Conventions: surrogate integer keys, teams referenced by id, abbreviations unique. Mapped
+classes end in ``Row`` (``TeamRow``, ``GameRow``); the plain names (``Team``, ``Game``) are
+the API's response schemas in ``api/schemas.py``, so a name always says which one it is.
 """
 
 from __future__ import annotations
@@ -31,17 +33,20 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from sports_analytics.db.base import Base
-from sports_analytics.db.derived_state import AnalyticsSnapshot, DataVersion
-from sports_analytics.db.refresh_runs import RefreshRun
+from sports_analytics.db.derived_state import AnalyticsSnapshotRow, DataVersionRow
+from sports_analytics.db.refresh_runs import RefreshRunRow
 from sports_analytics.db.writes import SEASON_MAX, SEASON_MIN
 
-__all__ = ["AnalyticsSnapshot", "Base", "DataVersion", "Game", "GameFeatures", "Insight", "Player",
-           "PlayerGameStats", "Prediction", "RefreshRun", "Team", "TeamGameStats"]
+__all__ = [
+    "GAME_STATUSES", "AnalyticsSnapshotRow", "Base", "DataVersionRow", "GameFeaturesRow", "GameRow",
+    "InsightRow", "PlayerGameStatsRow", "PlayerRow", "PredictionRow", "RefreshRunRow",
+    "TeamGameStatsRow", "TeamRow", "data_version_seq",
+]
 
 GAME_STATUSES = ("scheduled", "final")
 
 
-class Team(Base):
+class TeamRow(Base):
     __tablename__ = "teams"
 
     id: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
@@ -57,7 +62,7 @@ class Team(Base):
     )
 
 
-class Player(Base):
+class PlayerRow(Base):
     __tablename__ = "players"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -79,7 +84,7 @@ class Player(Base):
     )
 
 
-class Game(Base):
+class GameRow(Base):
     __tablename__ = "games"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -153,7 +158,7 @@ class _BoxScoreLine:
     plus_minus: Mapped[int] = mapped_column(SmallInteger, server_default="0")
 
 
-class TeamGameStats(_BoxScoreLine, Base):
+class TeamGameStatsRow(_BoxScoreLine, Base):
     __tablename__ = "team_game_stats"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -168,7 +173,7 @@ class TeamGameStats(_BoxScoreLine, Base):
     )
 
 
-class PlayerGameStats(_BoxScoreLine, Base):
+class PlayerGameStatsRow(_BoxScoreLine, Base):
     __tablename__ = "player_game_stats"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -185,7 +190,7 @@ class PlayerGameStats(_BoxScoreLine, Base):
     )
 
 
-class GameFeatures(Base):
+class GameFeaturesRow(Base):
     """Pre-game features for one team in one game, from games finished before tip-off only."""
 
     __tablename__ = "game_features"
@@ -221,7 +226,7 @@ class GameFeatures(Base):
                       Index("ix_game_features_computed_at", "computed_at"))
 
 
-class Prediction(Base):
+class PredictionRow(Base):
     __tablename__ = "predictions"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -245,7 +250,7 @@ class Prediction(Base):
     )
 
 
-class Insight(Base):
+class InsightRow(Base):
     """Cached Gemini game briefs (migration 0002).
 
     Keyed by (game, Gemini model, hash of the input facts). A finished game's facts no longer
@@ -279,8 +284,3 @@ class Insight(Base):
 # Bumped (nextval) by every write path: seed, ingest, features, predict (db/writes.py).
 data_version_seq = Sequence("data_version_seq", metadata=Base.metadata)
 
-
-__all__ = [
-    "GAME_STATUSES", "AnalyticsSnapshot", "DataVersion", "Game", "GameFeatures", "Player",
-    "PlayerGameStats", "Prediction", "Team", "TeamGameStats", "data_version_seq",
-]

@@ -30,7 +30,7 @@ REFRESH_OUTCOMES = ("running", "success", "failed")
 REFRESH_SOURCES = ("nba_stats", "csv")
 
 
-class RefreshRun(Base):
+class RefreshRunRow(Base):
     __tablename__ = "refresh_runs"
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
