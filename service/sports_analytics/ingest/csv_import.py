@@ -132,8 +132,8 @@ def _team(where: str, name: str, value: str) -> str:
     return ALIASES.get(abbr, abbr)
 
 
-def parse_row(path: Path, line: int, rec: dict[str, str]) -> Row:
-    where = f"{path}:{line}"
+def season_and_date(where: str, rec: dict[str, str]) -> tuple[int, dt.date]:
+    """The ``season`` and ``game_date`` columns, checked against each other (every format)."""
     season = _int(where, "season", rec["season"], SEASON_MIN, SEASON_MAX)
     try:
         date = dt.date.fromisoformat(rec["game_date"].strip())
@@ -144,6 +144,12 @@ def parse_row(path: Path, line: int, rec: dict[str, str]) -> Row:
     if not dt.date(season, 7, 1) <= date <= dt.date(season + 1, 6, 30):
         raise IngestError(f"{where}: game_date {date} is outside season {season} "
                           f"({season}-07-01 to {season + 1}-06-30)")
+    return season, date
+
+
+def parse_row(path: Path, line: int, rec: dict[str, str]) -> Row:
+    where = f"{path}:{line}"
+    season, date = season_and_date(where, rec)
     external_id = rec["game_id"].strip()
     if not external_id:
         raise IngestError(f"{where}: game_id is empty")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from sports_analytics.db.writes import SEASON_MAX, SEASON_MIN
 from sports_analytics.exceptions import IngestError
 from sports_analytics.ingest import csv_import
 from sports_analytics.ingest.nba_map import Line, SyncGame
@@ -65,14 +64,7 @@ def parse_schedule(path: Path) -> list[tuple[int, SyncGame]]:
     seen: dict[str, int] = {}
     for line_no, rec in csv_import.read_records(path, SCHEDULE_COLUMNS):
         where = f"{path}:{line_no}"
-        season = csv_import._int(where, "season", rec["season"], SEASON_MIN, SEASON_MAX)
-        try:
-            date = dt.date.fromisoformat(rec["game_date"].strip())
-        except ValueError:
-            raise IngestError(f"{where}: game_date must be a date like 2026-01-04, "
-                              f"got {rec['game_date'].strip()[:20]!r}") from None
-        if not dt.date(season, 7, 1) <= date <= dt.date(season + 1, 6, 30):
-            raise IngestError(f"{where}: game_date {date} is outside season {season}")
+        season, date = csv_import.season_and_date(where, rec)
         game_id = rec["game_id"].strip()
         if not game_id or len(game_id) > csv_import.EXTERNAL_ID_MAX:
             raise IngestError(f"{where}: game_id must be 1 to {csv_import.EXTERNAL_ID_MAX} "
