@@ -7,12 +7,10 @@ request and exiting 0 within GRACEFUL_TIMEOUT, and an unwritable HOME.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -23,92 +21,20 @@ import httpx
 import psycopg
 import pytest
 
-from tests.helpers.pgharness import free_port
+from tests.helpers.serving import ServeProcess, inherited_env, with_password
 
 pytestmark = pytest.mark.slow
 
 SECRET = "s3cr3t-Serve-Pw-77"  # trust auth ignores it; it must never show up in a log line
-BIN = Path(sys.executable).with_name("sports-analytics")
-
-
-def _with_password(url: str, password: str) -> str:
-    scheme, rest = url.split("://", 1)
-    userinfo, hostpart = rest.split("@", 1)
-    user = userinfo.split(":", 1)[0]
-    return f"{scheme}://{user}:{password}@{hostpart}"
-
-
-class Served:
-    def __init__(self, db_url: str, tmp_path: Path, wrap: list[str] | None = None,
-                 **env: str) -> None:
-        self.port = free_port()
-        self.log_path = tmp_path / f"serve-{self.port}.log"
-        base = {k: v for k, v in os.environ.items()
-                if not k.startswith(("PROMETHEUS_", "GUNICORN_", "DATABASE_", "POSTGRES_"))}
-        base.update({
-            "DATABASE_URL": _with_password(db_url, SECRET),
-            "APP_ENV": "production",
-            "WEB_CONCURRENCY": "2",
-            "GRACEFUL_TIMEOUT": "10",
-            "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{self.port}",
-        })
-        base.update(env)
-        self.env = base
-        self._log = self.log_path.open("wb")
-        self.proc = subprocess.Popen([*(wrap or []), str(BIN), "serve"], env=base,
-                                     stdout=self._log, stderr=subprocess.STDOUT)
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        self._wait_ready()
-
-    def _wait_ready(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"serve exited {self.proc.returncode}:\n{self.log_text()}")
-            try:
-                if httpx.get(self.base_url + "/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError("serve did not become healthy:\n" + self.log_text())
-
-    def log_text(self) -> str:
-        if not self._log.closed:
-            self._log.flush()
-        return self.log_path.read_text(errors="replace")
-
-    def log_lines(self) -> list[dict]:
-        out = []
-        for raw in self.log_text().splitlines():
-            if raw.strip():
-                try:
-                    out.append(json.loads(raw))
-                except json.JSONDecodeError:
-                    raise AssertionError(f"not a JSON log line: {raw!r}") from None
-        return out
-
-    def terminate(self, timeout: float = 30.0) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(timeout)
-        finally:
-            self._log.close()
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-        self._log.close()
 
 
 @pytest.fixture
 def serve_factory(tmp_path: Path) -> Iterator:
-    started: list[Served] = []
+    started: list[ServeProcess] = []
 
-    def start(db_url: str, wrap: list[str] | None = None, **env: str) -> Served:
-        served = Served(db_url, tmp_path, wrap, **env)
+    def start(db_url: str, wrap: list[str] | None = None, **env: str) -> ServeProcess:
+        served = ServeProcess({**inherited_env(), "DATABASE_URL": with_password(db_url, SECRET),
+                               "APP_ENV": "production", **env}, tmp_path, wrap)
         started.append(served)
         return served
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import signal
 import socket
 import subprocess
 import sys
@@ -23,77 +21,23 @@ import pytest
 
 from tests.helpers.fake_gemini import FakeGemini
 from tests.helpers.otlp_receiver import OtlpReceiver, Span
-from tests.helpers.pgharness import free_port
+from tests.helpers.serving import BIN, ServeProcess, inherited_env, with_password
 
 pytestmark = pytest.mark.slow
 
 DB_SECRET = "tr4ce-Db-Pw-9931"  # trust auth ignores it; it must appear in no span and no log
 GEMINI_KEY = "AIzaTraceKey-0123456789abcdefghijklmn"
-BIN = Path(sys.executable).with_name("sports-analytics")
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
 PARENT_ID = "00f067aa0ba902b7"
 GAME_ID = 421  # appears in the URL; must not appear in any statement
 
 
-def _with_password(url: str, password: str) -> str:
-    scheme, rest = url.split("://", 1)
-    userinfo, hostpart = rest.split("@", 1)
-    return f"{scheme}://{userinfo.split(':', 1)[0]}:{password}@{hostpart}"
-
-
 def _base_env(db_url: str, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PROMETHEUS_", "GUNICORN_", "DATABASE_", "POSTGRES_", "OTEL_",
-                                "GEMINI_"))}
-    env.update({"DATABASE_URL": _with_password(db_url, DB_SECRET), "APP_ENV": "production",
+    env = inherited_env("OTEL_", "GEMINI_")
+    env.update({"DATABASE_URL": with_password(db_url, DB_SECRET), "APP_ENV": "production",
                 "OTEL_BSP_SCHEDULE_DELAY": "200"})
     env.update(extra)
     return env
-
-
-class Serve:
-    """``sports-analytics serve`` with 2 workers on loopback, its output in a file."""
-
-    def __init__(self, env: dict[str, str], tmp_path: Path) -> None:
-        self.port = free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
-        env = {**env, "WEB_CONCURRENCY": "2", "GRACEFUL_TIMEOUT": "10",
-               "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{self.port}"}
-        self.log_path = tmp_path / f"serve-{self.port}.log"
-        self._log = self.log_path.open("wb")
-        self.proc = subprocess.Popen([str(BIN), "serve"], env=env, stdout=self._log,
-                                     stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.log_text()
-            try:
-                if httpx.get(self.base_url + "/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.1)
-        raise AssertionError("serve did not become healthy:\n" + self.log_text())
-
-    def log_text(self) -> str:
-        if not self._log.closed:
-            self._log.flush()
-        return self.log_path.read_text(errors="replace")
-
-    def log_lines(self) -> list[dict]:
-        return [json.loads(raw) for raw in self.log_text().splitlines() if raw.strip()]
-
-    def stop(self) -> int:
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        try:
-            return self.proc.wait(30)
-        finally:
-            self._log.close()
-
-    def kill(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait(10)
-        self._log.close()
 
 
 @pytest.fixture
@@ -112,10 +56,10 @@ def fake_gemini() -> Iterator[FakeGemini]:
 
 @pytest.fixture
 def serve_factory(tmp_path: Path) -> Iterator:
-    started: list[Serve] = []
+    started: list[ServeProcess] = []
 
-    def start(env: dict[str, str]) -> Serve:
-        served = Serve(env, tmp_path)
+    def start(env: dict[str, str]) -> ServeProcess:
+        served = ServeProcess(env, tmp_path)
         started.append(served)
         return served
 
@@ -158,7 +102,7 @@ def test_serve_exports_route_spans_with_db_children(serve_factory, receiver, fak
                      headers=_traceparent(trace_id=trace_nope)).status_code == 404
     for _ in range(20):  # spread over both workers; probes are not traced by default
         httpx.get(served.base_url + "/healthz", headers=_traceparent(trace_id="3" * 32))
-    assert served.stop() == 0
+    assert served.terminate() == 0
     spans = receiver.wait_for(lambda s: any(x.trace_id == trace_nope for x in s))
 
     # The server span: named by the route template, child of the incoming traceparent.
@@ -221,7 +165,7 @@ def test_probes_traced_when_the_exclusion_list_is_emptied(serve_factory, receive
     served = serve_factory(env)
     assert httpx.get(served.base_url + "/healthz", headers=_traceparent()).status_code == 200
     assert httpx.request("BREW", served.base_url + "/healthz").status_code == 405
-    assert served.stop() == 0
+    assert served.terminate() == 0
     spans = receiver.wait_for(lambda s: len(s) >= 2)
     assert _one(spans, "GET /healthz", TRACE_ID).kind == "SPAN_KIND_SERVER"
     # An unknown verb is named "HTTP", not after itself (span names stay a closed set).
@@ -234,7 +178,7 @@ def test_tracing_off_sends_nothing_and_logs_no_ids(serve_factory, receiver, migr
     served = serve_factory(env)
     for _ in range(5):
         assert httpx.get(served.base_url + "/readyz", headers=_traceparent()).status_code == 200
-    assert served.stop() == 0
+    assert served.terminate() == 0
     time.sleep(0.5)
     assert receiver.requests == 0
     lines = served.log_lines()
@@ -342,7 +286,7 @@ def test_shutdown_flushes_queued_spans(serve_factory, receiver, migrated_db_url)
                          headers=_traceparent(trace_id=trace_id)).status_code == 200
     time.sleep(0.5)
     assert receiver.requests == 0
-    assert served.stop() == 0
+    assert served.terminate() == 0
     spans = receiver.wait_for(lambda s: len(s) >= 6, timeout=5)
     assert {s.trace_id for s in spans} >= {f"{n + 1:032x}" for n in range(6)}
 
@@ -365,7 +309,7 @@ def test_shutdown_is_bounded_when_the_collector_hangs(serve_factory, migrated_db
         served = serve_factory(env)
         assert httpx.get(served.base_url + "/version").status_code == 200
         started = time.monotonic()
-        assert served.stop() == 0
+        assert served.terminate() == 0
         # GRACEFUL_TIMEOUT is 10 s; each worker gives its flush a third of it.
         assert time.monotonic() - started < 8, served.log_text()
         assert any(line.get("event") == "trace export did not finish before shutdown"

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -15,16 +13,6 @@ from tests.helpers.chartlib import NAMESPACE, RELEASE, one, renderer
 
 JOB = f"{RELEASE}-sports-analytics"
 SEL = f'namespace="{NAMESPACE}",job="{JOB}"'
-
-
-@pytest.fixture(scope="module")
-def promtool() -> str:
-    path = shutil.which("promtool")
-    if not path:
-        if os.environ.get("RUN_E2E"):
-            pytest.fail("promtool is not installed (apt-get install prometheus)")
-        pytest.skip("promtool is not installed (apt-get install prometheus)")
-    return path
 
 
 @pytest.fixture(scope="module")

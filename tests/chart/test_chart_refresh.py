@@ -250,16 +250,6 @@ def test_bad_values_are_refused(values: dict[str, Any], fragment: str) -> None:
 # alerts under promtool
 
 
-@pytest.fixture(scope="module")
-def promtool() -> str:
-    path = shutil.which("promtool")
-    if not path:
-        if os.environ.get("RUN_E2E"):
-            pytest.fail("promtool is not installed (apt-get install prometheus)")
-        pytest.skip("promtool is not installed (apt-get install prometheus)")
-    return path
-
-
 def write_rules(directory: Path, name: str, refresh: dict[str, Any]) -> Path:
     objects = render({"metrics": {"prometheusRule": {"enabled": True}},
                       "refresh": {"enabled": True, **refresh}})
