@@ -1,4 +1,4 @@
-"""season forecast runs and per-team odds; precomputed standings
+"""season forecast: stored simulation runs and per-team odds
 
 Revision ID: 0007
 Revises: 0006
