@@ -34,11 +34,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from sports_analytics.db.base import Base
 from sports_analytics.db.derived_state import AnalyticsSnapshotRow, DataVersionRow
+from sports_analytics.db.forecast_runs import ForecastRunRow, ForecastTeamRow
 from sports_analytics.db.refresh_runs import RefreshRunRow
 from sports_analytics.db.writes import SEASON_MAX, SEASON_MIN
 
 __all__ = [
-    "GAME_STATUSES", "AnalyticsSnapshotRow", "Base", "DataVersionRow", "GameFeaturesRow", "GameRow",
+    "GAME_STATUSES", "AnalyticsSnapshotRow", "Base", "DataVersionRow", "ForecastRunRow",
+    "ForecastTeamRow", "GameFeaturesRow", "GameRow",
     "InsightRow", "PlayerGameStatsRow", "PlayerRow", "PredictionRow", "RefreshRunRow",
     "TeamGameStatsRow", "TeamRow", "data_version_seq",
 ]

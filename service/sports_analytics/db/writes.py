@@ -49,6 +49,7 @@ class LockKey:
     FEATURES: Final = 7_351_940_101
     PREDICTIONS: Final = 7_351_940_102
     REFRESH: Final = 7_351_940_201  # session lock around ``refresh``: one run at a time
+    FORECAST: Final = 7_351_940_301  # transaction lock around writing a forecast run
 
 
 _RECORD_VERSION = text("INSERT INTO data_versions (version) VALUES (:v) ON CONFLICT DO NOTHING")
