@@ -35,13 +35,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sports_analytics.db.base import Base
 from sports_analytics.db.derived_state import AnalyticsSnapshotRow, DataVersionRow
 from sports_analytics.db.forecast_runs import ForecastRunRow, ForecastTeamRow
+from sports_analytics.db.model_registry import DemoOracleRow, ModelVersionRow
 from sports_analytics.db.refresh_runs import RefreshRunRow
 from sports_analytics.db.writes import SEASON_MAX, SEASON_MIN
 
 __all__ = [
-    "GAME_STATUSES", "AnalyticsSnapshotRow", "Base", "DataVersionRow", "ForecastRunRow",
-    "ForecastTeamRow", "GameFeaturesRow", "GameRow",
-    "InsightRow", "PlayerGameStatsRow", "PlayerRow", "PredictionRow", "RefreshRunRow",
+    "GAME_STATUSES", "AnalyticsSnapshotRow", "Base", "DataVersionRow", "DemoOracleRow",
+    "ForecastRunRow", "ForecastTeamRow", "GameFeaturesRow", "GameRow", "InsightRow",
+    "ModelVersionRow", "PlayerGameStatsRow", "PlayerRow", "PredictionRow", "RefreshRunRow",
     "TeamGameStatsRow", "TeamRow", "data_version_seq",
 ]
 
@@ -242,9 +243,13 @@ class PredictionRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now()
     )
+    # The model version that wrote the row (db/model_registry.py).
+    model_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("model_versions.id", ondelete="RESTRICT"))
 
     __table_args__ = (
         UniqueConstraint("game_id", "model", name="uq_predictions_game_model"),
+        Index("ix_predictions_model_version_id", "model_version_id"),
         CheckConstraint("home_win_prob BETWEEN 0 AND 1 AND away_win_prob BETWEEN 0 AND 1",
                         name="probabilities_in_range"),
         Index("ix_predictions_model_game_id", "model", "game_id"),
