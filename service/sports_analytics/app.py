@@ -15,6 +15,8 @@ from sports_analytics.exception_handlers import add_exception_handlers
 from sports_analytics.logging import configure_logging
 from sports_analytics.metrics import instrument_pool, instrument_read_pool
 from sports_analytics.middleware import install_middleware
+from sports_analytics.pages import ROUTERS as PAGE_ROUTERS
+from sports_analytics.security_headers import SecurityHeadersMiddleware
 
 
 def instrument_pools(state: State, settings: Settings) -> Callable[[], None]:
@@ -62,9 +64,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_middleware(app, settings)
+    app.add_middleware(SecurityHeadersMiddleware)
     add_exception_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(docs.router)
+    for router in PAGE_ROUTERS:
+        app.include_router(router)
     telemetry.instrument_app(app)
     return app

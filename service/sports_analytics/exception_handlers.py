@@ -7,6 +7,9 @@ lock timeout, a connection lost mid-query) all become **503** ``{"detail": "data
 unavailable"}`` with ``Retry-After``: to a client a statement timeout is the same condition as
 an outage, "the database cannot answer right now, retry", and one status keeps dashboards and
 retry policies simple. The log line says which one it was (``reason``).
+
+The HTML pages (pages/) get the same statuses and headers with a readable HTML page instead of
+the JSON body.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from starlette.responses import Response
 
 from sports_analytics.db.errors import db_error_reason, outage_kind
 from sports_analytics.exceptions import DatabaseUnavailable, SportsAnalyticsError
+from sports_analytics.pages.errors import is_page_request, page_error
 
 log = structlog.get_logger(__name__)
 
@@ -37,6 +41,8 @@ def error_response(exc: SportsAnalyticsError) -> Response:
 async def sports_analytics_error(request: Request, exc: Exception) -> Response:
     # The code that raised it has logged the cause (the read pool logs each database failure).
     assert isinstance(exc, SportsAnalyticsError)
+    if is_page_request(request):
+        return page_error(request, exc)
     return error_response(exc)
 
 
@@ -49,6 +55,8 @@ async def database_error(request: Request, exc: Exception) -> Response:
         error=db_error_reason(exc),
         path=request.url.path,
     )
+    if is_page_request(request):
+        return page_error(request, DatabaseUnavailable())
     return error_response(DatabaseUnavailable())
 
 

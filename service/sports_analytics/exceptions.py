@@ -107,6 +107,14 @@ class NotFound(SportsAnalyticsError):
     default_message = "not found"
 
 
+class BadRequest(SportsAnalyticsError):
+    """A query parameter a page cannot use (a malformed date or season); the message says why."""
+
+    status_code = 400
+    error_type = "bad_request"
+    default_message = "bad request"
+
+
 class GameNotFound(NotFound):
     def __init__(self, game_id: int) -> None:
         self.game_id = game_id

@@ -98,3 +98,9 @@ class FreshnessCollector(Collector):
 
 
 COLLECTOR = FreshnessCollector()
+
+
+# The stale-data alert (chart value refresh.alerts.staleAfterHours, default 36; the kustomize
+# rule uses the same) fires when the last successful refresh is older than this. The pages'
+# stale-data warning uses the same threshold; tests/pages compare the two.
+STALE_AFTER_SECONDS = 36 * 3600

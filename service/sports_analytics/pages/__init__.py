@@ -1,0 +1,10 @@
+"""Server-rendered HTML pages at the root paths, beside the JSON API (``api/``).
+
+``ROUTERS`` is what create_app() mounts: the pages and the content-hashed static files.
+"""
+
+from fastapi import APIRouter
+
+from sports_analytics.pages import assets, routes
+
+ROUTERS: list[APIRouter] = [assets.router, routes.router]

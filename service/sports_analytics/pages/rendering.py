@@ -1,0 +1,132 @@
+"""Rendering a page: Jinja2 (autoescaped), ETags tied to the data version, and 304s.
+
+A page is rebuilt only when the data change. Each worker keeps the pages it rendered at the
+current data version (:class:`PageCache`); a request reads the data version (from memory when
+it is less than a second old, see api/caching.py, else with one indexed query) and answers
+from the cache, or runs the page's queries and renders. Entries also expire after
+:data:`PAGE_TTL_SECONDS`, because a page shows time-dependent facts the data version does not
+cover: the stale-data warning and "today".
+
+The version is read *before* the page's queries, so a page is never older than the version its
+ETag names (it may be newer, which only costs a client one extra download later). The ETag is
+``"<page>-<version>-<digest of the body>"``: it changes with the data version, and a page whose
+text did not change keeps its validator within a version.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from fastapi import Request
+from fastapi.responses import Response
+from fastapi.templating import Jinja2Templates
+
+from sports_analytics.api.caching import etag_matches
+from sports_analytics.pages.assets import static_url
+from sports_analytics.pages.format import FILTERS
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+PAGE_TTL_SECONDS = 60.0
+PAGE_CACHE_ENTRIES = 256
+HTML = "text/html; charset=utf-8"
+PAGE_CACHE_CONTROL = "no-cache"
+
+templates = Jinja2Templates(env=jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+    autoescape=True,  # every value from outside (names, briefs, query text) is escaped
+    trim_blocks=True, lstrip_blocks=True, auto_reload=False, undefined=jinja2.StrictUndefined))
+templates.env.filters.update(FILTERS)
+
+VERSION_SQL = "SELECT (SELECT max(version) FROM data_versions)"
+
+
+@dataclass(frozen=True)
+class CachedPage:
+    version: int
+    etag: str
+    body: bytes
+    stored_at: float
+
+
+class PageCache:
+    """Rendered pages of one worker at the current data version (bounded, LRU)."""
+
+    def __init__(self, ttl: float = PAGE_TTL_SECONDS, size: int = PAGE_CACHE_ENTRIES) -> None:
+        self.ttl, self.size = ttl, size
+        self._pages: OrderedDict[str, CachedPage] = OrderedDict()
+
+    def get(self, key: str, version: int) -> CachedPage | None:
+        page = self._pages.get(key)
+        if page is None or page.version != version or time.monotonic() - page.stored_at > self.ttl:
+            return None
+        self._pages.move_to_end(key)
+        return page
+
+    def put(self, key: str, page: CachedPage) -> None:
+        self._pages[key] = page
+        self._pages.move_to_end(key)
+        while len(self._pages) > self.size:
+            self._pages.popitem(last=False)
+
+
+def page_cache(request: Request) -> PageCache:
+    cache = getattr(request.app.state, "page_cache", None)
+    if cache is None:
+        cache = request.app.state.page_cache = PageCache()
+    return cache
+
+
+def render(request: Request, template: str, context: dict[str, Any]) -> str:
+    root = str(request.scope.get("root_path", "")).rstrip("/")
+    return templates.get_template(template).render(
+        **context, root=root, static=lambda name: static_url(name, root),
+        current_path=request.url.path)
+
+
+async def current_version(request: Request) -> int:
+    versions = request.state.data_versions
+    version = versions.fresh()
+    if version is None:
+        row = await request.state.read_pool.fetchrow(VERSION_SQL)
+        version = int(row[0]) if row and row[0] is not None else 0
+        versions.observe(version)
+    return int(version)
+
+
+def _respond(page: CachedPage, if_none_match: str | None) -> Response:
+    headers = {"ETag": page.etag, "Cache-Control": PAGE_CACHE_CONTROL}
+    if etag_matches(if_none_match, page.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(page.body, media_type=HTML, headers=headers)
+
+
+async def serve_page(request: Request, name: str, template: str,
+                     build: Callable[[], Awaitable[dict[str, Any]]]) -> Response:
+    """Answer from the cache (or 304), else run ``build`` (the page's queries) and render."""
+    key = f"{request.url.path}?{request.url.query}"
+    cache = page_cache(request)
+    version = await current_version(request)
+    if_none_match = request.headers.get("if-none-match")
+    cached = cache.get(key, version)
+    if cached is not None:
+        return _respond(cached, if_none_match)
+    context = await build()
+    body = render(request, template, context).encode()
+    digest = hashlib.sha256(body).hexdigest()[:12]
+    page = CachedPage(version, f'"{name}-{version}-{digest}"', body, time.monotonic())
+    cache.put(key, page)
+    return _respond(page, if_none_match)
+
+
+def html_error(request: Request, status: int, title: str, message: str,
+               headers: dict[str, str] | None = None) -> Response:
+    body = render(request, "error.html", {"status": status, "title": title, "message": message})
+    return Response(body, status_code=status, media_type=HTML,
+                    headers={"Cache-Control": "no-store", **(headers or {})})

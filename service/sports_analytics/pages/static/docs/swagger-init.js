@@ -1,0 +1,15 @@
+// Starts Swagger UI on /docs. A served file, not an inline script, so the page keeps a
+// Content-Security-Policy without 'unsafe-inline'. The OpenAPI URL comes from the page.
+"use strict";
+(function () {
+  var root = document.getElementById("swagger-ui");
+  window.ui = SwaggerUIBundle({
+    url: root.getAttribute("data-openapi-url"),
+    dom_id: "#swagger-ui",
+    layout: "BaseLayout",
+    deepLinking: true,
+    showExtensions: true,
+    showCommonExtensions: true,
+    presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset]
+  });
+})();
