@@ -5,8 +5,9 @@ answers with (see :mod:`sports_analytics.exception_handlers`), a stable ``error_
 lines and dashboards key on, and the ``exit_code`` of a CLI command that fails with it. The
 message is safe to show a user: one line, no secrets, no SQL.
 
-CLI exit codes: 2 configuration, 3 database unavailable, 65 bad input data (``EX_DATAERR``),
-69 the NBA stats API unavailable (``EX_UNAVAILABLE``), 1 anything else.
+CLI exit codes: 2 configuration, 3 database unavailable, 64 an argument out of range
+(``EX_USAGE``), 65 bad input data (``EX_DATAERR``), 69 the NBA stats API unavailable
+(``EX_UNAVAILABLE``), 1 anything else.
 """
 
 from __future__ import annotations
@@ -38,6 +39,15 @@ class CommandFailed(SportsAnalyticsError):
 
     error_type = "command_failed"
     default_message = "command failed"
+
+
+class UsageError(SportsAnalyticsError):
+    """A command-line argument out of range (``EX_USAGE``); the message names the flag."""
+
+    status_code = 400
+    error_type = "usage_error"
+    exit_code = 64  # EX_USAGE
+    default_message = "invalid command-line usage"
 
 
 class ConfigError(SportsAnalyticsError, ValueError):

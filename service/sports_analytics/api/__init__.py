@@ -2,7 +2,16 @@
 
 from fastapi import APIRouter
 
-from sports_analytics.api import analytics, games, ops, players, schedule, standings, teams
+from sports_analytics.api import (
+    analytics,
+    forecast,
+    games,
+    ops,
+    players,
+    schedule,
+    standings,
+    teams,
+)
 
 ROUTERS: list[APIRouter] = [
     ops.router,
@@ -12,4 +21,5 @@ ROUTERS: list[APIRouter] = [
     games.router,
     standings.router,
     analytics.router,
+    forecast.router,
 ]

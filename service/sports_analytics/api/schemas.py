@@ -168,6 +168,34 @@ class Standings(Page[StandingsRow]):
     season: int | None = Field(description="null when there are no games at all")
 
 
+class ForecastTeam(BaseModel):
+    team: str = Field(description="abbreviation")
+    conference: Literal["East", "West"]
+    wins: int = Field(description="wins so far")
+    losses: int = Field(description="losses so far")
+    mean_wins: float = Field(description="projected wins at the end of the regular season")
+    wins_p10: float = Field(description="10th percentile of the projected wins")
+    wins_p90: float = Field(description="90th percentile of the projected wins")
+    p_top6: float = Field(ge=0, le=1, description="a seed from 1 to 6: straight to the playoffs")
+    p_playin: float = Field(ge=0, le=1, description="a seed from 7 to 10: the play-in")
+    p_playoffs: float = Field(ge=0, le=1, description="in the playoffs, through the play-in or not")
+    p_first_seed: float = Field(ge=0, le=1, description="the conference's first seed")
+    p_conf_finals: float = Field(ge=0, le=1, description="reaches the conference finals")
+    p_title: float = Field(ge=0, le=1, description="wins the finals")
+
+
+class Forecast(BaseModel):
+    season: int
+    generated_at: dt.datetime
+    sims: int = Field(description="simulated seasons")
+    data_version: int = Field(description="the data version the run read")
+    seed: int = Field(description="random seed: the same seed and data give the same odds")
+    model: str = Field(description="the rating model that gave the game probabilities")
+    model_version_id: int | None
+    games_remaining: int = Field(description="regular-season games left when the run started")
+    teams: list[ForecastTeam]
+
+
 TeamPage = Page[Team]
 PlayerPage = Page[Player]
 GamePage = Page[Game]

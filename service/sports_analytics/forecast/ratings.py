@@ -1,0 +1,120 @@
+"""Where the simulation's game probabilities come from: one interface, :class:`RatingSource`.
+
+A source gives every team's rating now and the Elo-form game model that turns two ratings
+into P(home wins) and moves both after a result. The model used is the best current one in
+the ``model_versions`` registry (when it exists) that has a rating loader in :data:`SOURCES`;
+``elo_v1`` serves otherwise. A rating model joins by adding its loader there: the simulation
+itself does not change.
+
+Simulated games have no score, so the margin-of-victory multiplier is taken at the league's
+typical winning margin (``TYPICAL_MARGIN``), with the model's autocorrelation term: a
+favourite's simulated win still moves ratings less than an upset.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import structlog
+from sqlalchemy import Connection, text
+
+from sports_analytics.analytics.elo import ELO_V1, EloParams, EloRatings, run_elo
+
+log = structlog.get_logger(__name__)
+
+_LN10 = float(np.log(10.0))
+
+TYPICAL_MARGIN = 11.0
+"""Average winning margin of an NBA game, in points (about 11 in recent seasons)."""
+
+
+@dataclass(frozen=True)
+class RatingSource:
+    """Ratings now and the game model, as the simulation uses them (vectorised)."""
+
+    model: str
+    model_version_id: int | None
+    ratings: dict[int, float]
+    params: EloParams
+
+    def rating(self, team_id: int) -> float:
+        return self.ratings.get(team_id, self.params.initial_rating)
+
+    def _edge(self, home: np.ndarray, away: np.ndarray, neutral: np.ndarray) -> np.ndarray:
+        """Home rating minus away rating, with home-court points unless at a neutral site."""
+        return home - away + np.where(neutral, 0.0, self.params.home_advantage)
+
+    def p_home(self, home: np.ndarray, away: np.ndarray, neutral: np.ndarray) -> np.ndarray:
+        """P(home wins) for rating arrays."""
+        return 1.0 / (1.0 + np.exp(self._edge(home, away, neutral) * -_LN10 / self.params.scale))
+
+    def play(self, home: np.ndarray, away: np.ndarray, neutral: np.ndarray,
+             uniform: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Draw results (``uniform`` in [0, 1)): True where the home side won, and the rating
+        points it gains (the away side loses as many)."""
+        p = self.params
+        edge = self._edge(home, away, neutral)
+        expected = 1.0 / (1.0 + np.exp(edge * -_LN10 / p.scale))
+        home_won = uniform < expected
+        winner_edge = np.where(home_won, edge, -edge)
+        mult = (TYPICAL_MARGIN + p.mov_offset) ** p.mov_exponent / (
+            p.autocorr_base + p.autocorr_slope * winner_edge)
+        return home_won, p.k * mult * (home_won - expected)
+
+
+_SNAPSHOT = text("SELECT state FROM analytics_snapshots WHERE name = 'predictions'")
+_LAST_FINAL = text("SELECT max(date) FROM games WHERE status = 'final' AND season <= :season")
+_HISTORY = text(
+    "SELECT id, season, date, home_team_id, away_team_id, home_score, away_score, "
+    "(status = 'final' AND home_score IS NOT NULL AND away_score IS NOT NULL) AS final "
+    "FROM games WHERE season <= :season AND status = 'final' ORDER BY date, id")
+
+
+def elo_ratings(conn: Connection, season: int, params: EloParams) -> dict[int, float]:
+    """Ratings at the start of the next game day of ``season``: the predictions' snapshot when
+    it stands after the last final game up to this season, else a replay of that history."""
+    from sports_analytics.analytics.elo import GameResult
+
+    last = conn.execute(_LAST_FINAL, {"season": season}).scalar()
+    snap = conn.execute(_SNAPSHOT).scalar()
+    if (snap and snap.get("params") == repr(params) and last is not None
+            and dt.date.fromisoformat(snap["through"]) == last):
+        state = EloRatings(params, {int(t): float(r) for t, r in snap["ratings"].items()},
+                           int(snap["season"]))
+    else:
+        state = EloRatings(params)
+        games = [GameResult(*row) for row in conn.execute(_HISTORY, {"season": season})]
+        run_elo(games, params, since=dt.date.max, state=state)
+    state.start_season(season)  # a season not yet begun starts from the regressed ratings
+    return dict(state.ratings)
+
+
+def _elo_v1(conn: Connection, season: int, version_id: int | None) -> RatingSource:
+    return RatingSource("elo_v1", version_id, elo_ratings(conn, season, ELO_V1), ELO_V1)
+
+
+SourceLoader = Callable[[Connection, int, "int | None"], RatingSource]
+SOURCES: dict[str, SourceLoader] = {"elo_v1": _elo_v1}
+
+_REGISTRY = text("SELECT to_regclass('model_versions') IS NOT NULL")
+# Every model has at most one current version; among those with a rating source, the best
+# held-out Brier score wins (the reference models have none, so a trained model beats them).
+_CURRENT = text("SELECT id, model FROM model_versions WHERE is_current "
+                "ORDER BY holdout_brier NULLS LAST, trained_at DESC, id DESC")
+
+
+def current_source(conn: Connection, season: int) -> RatingSource:
+    """The rating source of the current model (see the module docstring)."""
+    current: list[tuple[int, str]] = []
+    if conn.execute(_REGISTRY).scalar():
+        current = [(int(r[0]), str(r[1])) for r in conn.execute(_CURRENT)]
+    for version_id, model in current:
+        if model in SOURCES:
+            return SOURCES[model](conn, season, version_id)
+    if current:
+        log.warning("no current model has a rating source; elo_v1 serves",
+                    models=[m for _, m in current])
+    return _elo_v1(conn, season, None)
