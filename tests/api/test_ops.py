@@ -8,6 +8,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import re
+import threading
 import time
 from collections.abc import Iterator
 
@@ -47,6 +49,10 @@ def _json_lines(text_: str) -> list[dict]:
     return [json.loads(line) for line in lines]
 
 
+# Events that end a /_test/read_hold request, by id (the test and the app share a process).
+_HELD_RELEASES: dict[int, threading.Event] = {}
+
+
 def _add_probe_routes(app: FastAPI) -> None:
     """Test-only routes: one that needs the database through the pool, one that crashes."""
     def db_probe(engine: EngineDep) -> dict:
@@ -64,7 +70,17 @@ def _add_probe_routes(app: FastAPI) -> None:
     def boom() -> dict:
         raise RuntimeError("kaboom: postgresql://app:hunter2@db/x")
 
+    async def read_hold(request: Request, release: int) -> dict:
+        # short queries back to back until the test lets go: a read-pool connection is in use
+        # all along, except for the instant between two queries
+        queries = 0
+        while not _HELD_RELEASES[release].is_set() and queries < 200:
+            await request.state.read_pool.fetchrow("SELECT pg_sleep(0.05)")
+            queries += 1
+        return {"queries": queries}
+
     app.add_api_route("/_test/db", db_probe, include_in_schema=False)
+    app.add_api_route("/_test/read_hold", read_hold, include_in_schema=False)
     app.add_api_route("/_test/slow", slow_query, include_in_schema=False)
     app.add_api_route("/_test/boom", boom, include_in_schema=False)
     app.add_api_route("/_test/echo", echo, methods=["POST"], include_in_schema=False)
@@ -130,22 +146,54 @@ def test_ops_routes_in_openapi_except_metrics(ops_client):
     assert "/metrics" not in paths
 
 
-def test_pool_gauges_follow_checkouts(ops_client):
-    def gauge(name: str) -> float:
-        for line in ops_client.get("/metrics").text.splitlines():
-            if line.startswith(name + " "):
-                return float(line.split()[1])
-        raise AssertionError(name)
+def _gauge(client: TestClient, name: str) -> float:
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} is not in /metrics")
 
+
+def test_pool_gauges_follow_checkouts(ops_client):
     sqlalchemy, read = '{pool="sqlalchemy"}', '{pool="read"}'
-    assert gauge("db_pool_size" + sqlalchemy) >= 10  # pool_size 5 + max_overflow 5 for this app
-    assert gauge("db_pool_size" + read) >= 5  # the data routes' psycopg pool: pool_size
-    before = gauge("db_pool_connections_in_use" + sqlalchemy)
+    assert _gauge(ops_client, "db_pool_size" + sqlalchemy) >= 10  # pool_size 5 + max_overflow 5
+    assert _gauge(ops_client, "db_pool_size" + read) >= 5  # the data routes' psycopg pool
+    in_use = "db_pool_connections_in_use" + sqlalchemy
+    before = _gauge(ops_client, in_use)
+    with ops_client.app_state["engine"].connect() as held:
+        held.execute(text("SELECT 1"))
+        assert _gauge(ops_client, in_use) == before + 1
+    assert _gauge(ops_client, in_use) == before
     assert ops_client.get("/_test/db").status_code == 200
-    assert gauge("db_pool_connections_in_use" + sqlalchemy) == before
-    read_before = gauge("db_pool_connections_in_use" + read)
-    assert ops_client.get("/api/v1/teams").status_code in (200, 503)
-    assert gauge("db_pool_connections_in_use" + read) == read_before
+    assert _gauge(ops_client, in_use) == before
+
+
+def test_read_pool_gauge_rises_while_a_query_holds_a_connection(ops_client):
+    in_use = 'db_pool_connections_in_use{pool="read"}'
+    before = _gauge(ops_client, in_use)
+    release = threading.Event()
+    holder = threading.Thread(target=ops_client.get, args=("/_test/read_hold",),
+                              kwargs={"params": {"release": id(release)}})
+    _HELD_RELEASES[id(release)] = release
+    holder.start()
+    try:
+        seen = _wait_for_gauge(ops_client, in_use, before + 1)
+    finally:
+        release.set()
+        holder.join(10)
+        _HELD_RELEASES.pop(id(release))
+    assert seen == before + 1, f"{in_use} stayed at {seen} while a query held a connection"
+    assert _gauge(ops_client, in_use) == before
+    assert ops_client.get("/api/v1/teams").status_code == 200
+    assert _gauge(ops_client, in_use) == before
+
+
+def _wait_for_gauge(client: TestClient, name: str, want: float, timeout: float = 5.0) -> float:
+    deadline = time.monotonic() + timeout
+    seen = _gauge(client, name)
+    while seen != want and time.monotonic() < deadline:
+        time.sleep(0.02)
+        seen = _gauge(client, name)
+    return seen
 
 
 # --- request id and access log --------------------------------------------------------------
@@ -169,7 +217,10 @@ def test_request_id_is_echoed_and_logged(ops_client, capsys):
 def test_invalid_request_id_is_replaced(ops_client, bad):
     r = ops_client.get("/healthz", headers={"X-Request-ID": bad.encode("utf-8")})
     rid = r.headers["x-request-id"]
-    assert rid != bad and len(rid) == 32 and int(rid, 16) >= 0
+    # a fresh id in the generated form: 32 lowercase hex digits (16 random bytes)
+    assert re.fullmatch(r"[0-9a-f]{32}", rid), rid
+    again = ops_client.get("/healthz", headers={"X-Request-ID": bad.encode("utf-8")})
+    assert again.headers["x-request-id"] != rid
 
 
 def test_request_id_generated_when_absent(ops_client):
