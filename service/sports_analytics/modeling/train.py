@@ -1,0 +1,158 @@
+"""``sports-analytics train``: new versions of ``elo_v2`` and ``logistic``, walk-forward.
+
+1. Every game and its pre-game features are read (modeling/data.py); elo_v2 and the weekly
+   logistic snapshots give each game a probability from earlier days' results only.
+2. Holdout: the latest ``HOLDOUT_GAMES`` final games. A model's figures there are its
+   walk-forward predictions, so they are honest.
+3. Per model, a digest of the code version, the probabilities and the outcomes
+   (``fingerprint``) says whether anything changed: if not, no version is made and nothing
+   is written. Otherwise the candidate is compared with the current version's stored
+   predictions on the same holdout games: it becomes current only if its Brier score is no
+   worse; if it is worse it is recorded as rejected, with the reason, and the current
+   version's predictions stay.
+4. The reference models' version rows get their figures on the same holdout.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import structlog
+from sqlalchemy import Connection, text
+
+from sports_analytics.modeling import logistic, registry, store
+from sports_analytics.modeling.data import GameTable, load_table, to_date
+from sports_analytics.modeling.elo_v2 import GRID, EloV2Result, run_elo_v2
+from sports_analytics.modeling.metrics import score
+
+log = structlog.get_logger(__name__)
+
+HOLDOUT_GAMES = 1230
+MIN_HISTORY = {"elo_v2": 100, "logistic": logistic.MIN_TRAIN_GAMES + 100}
+LOCK = "SELECT pg_advisory_xact_lock(hashtext('sports_analytics.train'))"
+
+
+@dataclass
+class ModelOutcome:
+    model: str
+    action: str  # trained, rejected, unchanged, too_little_history
+    message: str
+    version: int | None = None
+    holdout: dict[str, Any] = field(default_factory=dict)
+    written: int = 0
+
+
+def _fingerprint(model: str, t: GameTable, prob: npt.NDArray[np.float64]) -> str:
+    digest = hashlib.sha256(f"{model}|{registry.code_version()}".encode())
+    for arr in (t.game_id, np.round(prob, 6), t.final, t.margin > 0):
+        digest.update(np.ascontiguousarray(arr).tobytes())
+    return digest.hexdigest()
+
+
+def _holdout(t: GameTable) -> npt.NDArray[np.int64]:
+    return np.flatnonzero(t.final)[-HOLDOUT_GAMES:]
+
+
+def _elo_params(elo: EloV2Result, season: int) -> dict[str, Any]:
+    k, carry, window = elo.chosen[season]
+    return {"k": k, "carryover": carry, "home_window_games": window,
+            "home_court_points": elo.next_home_court, "mov": "(|margin| + 3)^0.8 / "
+            "(7.5 + 0.006 * winner elo difference)", "scale": 400, "season_mean": 1505,
+            "grid": {"k": sorted({g[0] for g in GRID}), "carryover": sorted({g[1] for g in GRID}),
+                     "home_window_games": sorted({g[2] for g in GRID})},
+            "chosen_by_season": {str(s): list(c) for s, c in sorted(elo.chosen.items())},
+            "ratings": {str(tm): r for tm, r in sorted(elo.ratings.items())}}
+
+
+def _logistic_params(t: GameTable, lr: logistic.LogisticResult) -> tuple[dict[str, Any], tuple]:
+    snap = next((s for s in reversed(lr.snapshots) if s.coef is not None), None)
+    if snap is None or snap.coef is None:
+        return {"coefficients": None}, (None, None)
+    finals = np.flatnonzero(t.final)
+    first, last = finals[snap.lo], finals[snap.hi - 1]
+    return ({"coefficients": dict(zip(logistic.FEATURES, snap.coef, strict=True)),
+             "snapshot_week": to_date(snap.start).isoformat(),
+             "training_games": snap.hi - snap.lo, "C": logistic.REGULARISATION_C,
+             "window_seasons": logistic.WINDOW_SEASONS, "snapshots": len(lr.snapshots)},
+            (t.date(first), t.date(last)))
+
+
+def _decide(conn: Connection, t: GameTable, model: str, prob: npt.NDArray[np.float64],
+            features: list[str], params: dict[str, Any], window: tuple) -> ModelOutcome:
+    finals = int(t.final.sum())
+    if finals < MIN_HISTORY[model]:
+        return ModelOutcome(model, "too_little_history",
+                            f"{model}: too little history ({finals} final games, needs "
+                            f"{MIN_HISTORY[model]}); the current version stays")
+    current = registry.current_version(conn, model)
+    fingerprint = _fingerprint(model, t, prob)
+    if current is not None and current.fingerprint == fingerprint:
+        return ModelOutcome(model, "unchanged", f"{model}: data unchanged, version "
+                            f"{current.version} stays", current.version)
+    hold = _holdout(t)
+    y = t.home_won[hold]
+    figures = score(prob[hold], y).as_dict()
+    if current is not None:
+        have = store.stored_probs(conn, model)
+        stored = np.array([have.get(int(g), (np.nan, None))[0] for g in t.game_id[hold]])
+        known = ~np.isnan(stored)
+        mine = score(prob[hold][known], y[known]).brier
+        theirs = score(stored[known], y[known]).brier
+        if known.any() and mine is not None and theirs is not None and mine > theirs:
+            reason = (f"holdout Brier {mine:.5f} worse than current version {current.version}'s "
+                      f"{theirs:.5f} on the same {int(known.sum())} games")
+            _, number = registry.add_version(conn, model, features=features, params=params,
+                                             window=window, holdout=figures,
+                                             fingerprint=fingerprint, status="rejected",
+                                             reason=reason)
+            return ModelOutcome(model, "rejected", f"{model}: {reason}; kept", number, figures)
+    version_id, number = registry.add_version(conn, model, features=features, params=params,
+                                              window=window, holdout=figures,
+                                              fingerprint=fingerprint)
+    written = store.write_predictions(conn, t, model, prob, version_id)
+    return ModelOutcome(model, "trained", f"{model}: version {number}, holdout Brier "
+                        f"{figures['brier']}, {written} predictions written", number, figures,
+                        written)
+
+
+def _reference_figures(conn: Connection, t: GameTable) -> None:
+    hold = _holdout(t)
+    for model in registry.REFERENCE_MODELS:
+        current = registry.current_version(conn, model)
+        if current is None or not len(hold):
+            continue
+        have = store.stored_probs(conn, model)
+        p = np.array([have.get(int(g), (np.nan, None))[0] for g in t.game_id[hold]])
+        known = ~np.isnan(p)
+        registry.set_holdout(conn, current.id,
+                             score(p[known], t.home_won[hold][known]).as_dict())
+
+
+def train(conn: Connection) -> list[ModelOutcome]:
+    """Train both models in the caller's transaction."""
+    conn.execute(text(LOCK))
+    t = load_table(conn)
+    elo = run_elo_v2(t)
+    stored = store.load_fits(conn)
+    lr = logistic.run_logistic(t, elo, dict(stored))
+    used = {s.key: s.coef for s in lr.snapshots if s.coef is not None}
+    if used != stored:
+        store.save_fits(conn, used)
+    season = int(t.season[-1]) if len(t) else 0
+    finals = np.flatnonzero(t.final)
+    elo_window = (t.date(finals[0]), t.date(finals[-1])) if len(finals) else (None, None)
+    outcomes = [
+        _decide(conn, t, "elo_v2", elo.prob, ["elo_difference", "home_court"],
+                _elo_params(elo, season) if len(t) else {}, elo_window),
+        _decide(conn, t, "logistic", lr.prob, list(logistic.FEATURES),
+                *_logistic_params(t, lr)),
+    ]
+    _reference_figures(conn, t)
+    for o in outcomes:
+        log.info("model trained", model=o.model, action=o.action, version=o.version,
+                 written=o.written, **{f"holdout_{k}": v for k, v in o.holdout.items()})
+    return outcomes
