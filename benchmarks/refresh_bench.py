@@ -19,6 +19,9 @@ pandas imports included). Figures are the process's wall time and the command's 
 ``--rounds`` sequences, each on a fresh database (the machine is shared, single runs are noisy).
 
     .venv/bin/python benchmarks/refresh_bench.py [--database-url URL]
+
+Exits 1 when the no-change refresh costs a tenth of the full-season one or more, or bumps the
+data version.
 """
 
 from __future__ import annotations
@@ -89,6 +92,9 @@ def _version(url: str) -> int:
 
 
 STEPS = ("full_season", "no_change", "one_night", "full_recompute")
+# A refresh with nothing new upstream costs under a tenth of a full-season load (the command's
+# own time, median over the rounds) and bumps no data version, so ETags stay valid.
+NO_CHANGE_TARGET_RATIO = 0.10
 
 
 def bench_round(admin_url: str) -> dict:
@@ -149,7 +155,19 @@ def bench(admin_url: str, rounds: int) -> dict:
     return out
 
 
-def main() -> None:
+def misses(result: dict) -> list[str]:
+    """The targets this result misses, one line each (empty: all met)."""
+    missed = []
+    ratio = result["no_change_command_ratio"]
+    if ratio >= NO_CHANGE_TARGET_RATIO:
+        missed.append(f"no change upstream: {ratio:.3f} of a full-season refresh "
+                      f"(target < {NO_CHANGE_TARGET_RATIO})")
+    if result["no_change_bumped_data_version"]:
+        missed.append("no change upstream: the data version was bumped (target: unchanged)")
+    return missed
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="admin URL of a running PostgreSQL")
     parser.add_argument("--rounds", type=int, default=3, help="fresh databases (medians)")
@@ -169,7 +187,14 @@ def main() -> None:
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "refresh_bench.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))
+    missed = misses(result)
+    for line in missed:
+        print(f"target missed: {line}", file=sys.stderr)
+    print(f"no change: {result['no_change_command_ratio']:.3f} of a full season "
+          f"(target < {NO_CHANGE_TARGET_RATIO}), data version bumped: "
+          f"{result['no_change_bumped_data_version']} -> {'FAIL' if missed else 'PASS'}")
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

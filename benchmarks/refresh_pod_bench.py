@@ -10,7 +10,8 @@ with a season-sized fixture: 30 teams, 160 days of 8 games (1,200 finals, 80 sti
 (UID 10001, read-only root, tmpfs /tmp, the chart's default ``refresh.resources`` limits: 1 CPU,
 512 MiB): ``migrate``, a first ``refresh`` (the whole season) and a second one (nothing new).
 Memory is sampled with ``docker stats`` about once a second, so the peak is a lower bound.
-Everything it starts is removed at the end, pass or fail.
+Everything it starts is removed at the end, pass or fail. Exits 1 when a run's peak exceeds
+the chart's memory request or its wall time the Job's ``activeDeadlineSeconds``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,24 @@ TEAMS = ["ATL", "BKN", "BOS", "CHA", "CHI", "CLE", "DAL", "DEN", "DET", "GSW", "
          "LAC", "LAL", "MEM", "MIA", "MIL", "MIN", "NOP", "NYK", "OKC", "ORL", "PHI", "PHX",
          "POR", "SAC", "SAS", "TOR", "UTA", "WAS"]
 LIMITS = ["--cpus", "1", "--memory", "512m"]  # charts/sports-analytics values: refresh.resources
+VALUES = ROOT / "charts" / "sports-analytics" / "values.yaml"
+
+
+def targets() -> dict[str, float]:
+    """From the chart's defaults: each run's peak fits the memory *request* (what the scheduler
+    reserves), and its wall time the Job's ``activeDeadlineSeconds``."""
+    import yaml
+
+    refresh = yaml.safe_load(VALUES.read_text())["refresh"]
+    memory = refresh["resources"]["requests"]["memory"]
+    assert memory.endswith("Mi"), f"refresh.resources.requests.memory in MiB expected: {memory}"
+    return {"peak_mib": float(memory.removesuffix("Mi")),
+            "wall_seconds": float(refresh["activeDeadlineSeconds"])}
+
+
+def misses(results: dict[str, Any], goal: dict[str, float]) -> list[str]:
+    return [f"{r['run']}: {key} {r[key]} (target <= {goal[key]:g})"
+            for r in results["runs"] for key in goal if r[key] > goal[key]]
 
 
 def sh(*args: str, check: bool = False, timeout: float = 900) -> subprocess.CompletedProcess[str]:
@@ -144,10 +163,15 @@ def main() -> int:
     finally:
         if not args.image:
             sh("docker", "rmi", image)
+    goal = targets()
+    results["targets"] = goal
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results))
-    return 0
+    missed = misses(results, goal)
+    for line in missed:
+        print(f"target missed: {line}", file=sys.stderr)
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":

@@ -16,7 +16,8 @@ features and predictions), and measures:
 
     .venv/bin/python benchmarks/scale_bench.py [--duration 3] [--requests 200]
 
-Prints a markdown report and writes it, with the raw figures, to benchmarks/results/.
+Prints a markdown report and writes it, with the raw figures, to benchmarks/results/. Exits 1
+when a goal is missed (latency goals are judged on the scoped routes' medians).
 """
 
 from __future__ import annotations
@@ -46,7 +47,10 @@ from tests.helpers.pgharness import PgCluster, free_port, make_settings, with_db
 
 RESULTS = ROOT / "benchmarks" / "results"
 SEASONS = (1, 40)
-GOAL_RATIO = 1.3
+GOAL_RATIO = 1.3  # each scoped route's median latency, 40 seasons over 1
+FULL_ANALYTICS_GOAL_S = 60.0  # full features + predict over 40 seasons
+INCREMENTAL_GOAL_SHARE = 0.05  # one more night, as a share of the full recompute
+INGEST_GOAL_S = 30.0  # ingest of 40 seasons of team lines
 ROUTES = (  # (name, path); {gid} a mid-season game of 2025-26, {pid} one of its players
     ("games ?season", "/api/v1/games?season=2025"),
     ("games ?team", "/api/v1/games?team=BOS"),
@@ -295,6 +299,32 @@ def report(rows: list[dict], builds: dict[int, float], analytics: dict[str, Any]
     return "\n".join(lines)
 
 
+def scoped(route: str) -> bool:
+    """The unscoped first pages count up to 2,000 rows by design; every other route is scoped."""
+    return "unscoped" not in route
+
+
+def misses(rows: list[dict], analytics: dict[str, Any], ingest: dict[str, float]) -> list[str]:
+    """Every goal the run missed, one line each (empty: all met).
+
+    Latency goals apply to the medians: p99 and requests/s swing by up to 1.5x between runs on
+    a shared machine for primary-key lookups, so they are reported, not judged."""
+    missed = [f"{r['route']}: p50 {r['ratio']['p50']:.2f}x (goal <= {GOAL_RATIO})"
+              for r in rows if scoped(r["route"]) and r["ratio"]["p50"] > GOAL_RATIO]
+    for key, label in (("full_s", "full features + predict, in process"),
+                       ("full_cli_s", "full features + predict, two CLI runs")):
+        if analytics[key] >= FULL_ANALYTICS_GOAL_S:
+            missed.append(f"{label}: {analytics[key]:.1f} s (goal < {FULL_ANALYTICS_GOAL_S:g} s)")
+    for key, label in (("after_s", "one more night, recompute_after"),
+                       ("detected_s", "the next night, change detection")):
+        share = analytics[key] / analytics["full_s"]
+        if share > INCREMENTAL_GOAL_SHARE:
+            missed.append(f"{label}: {share:.1%} of full (goal <= {INCREMENTAL_GOAL_SHARE:.0%})")
+    if ingest["seconds"] >= INGEST_GOAL_S:
+        missed.append(f"ingest of 40 seasons: {ingest['seconds']:.1f} s (goal < {INGEST_GOAL_S:g} s)")
+    return missed
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--duration", type=int, default=3, help="wrk seconds per route and database")
@@ -337,7 +367,11 @@ def main() -> int:
     (RESULTS / f"scale_bench-{stamp}.json").write_text(json.dumps(
         {"routes": rows, "builds": builds, "analytics": analytics, "ingest": ingest},
         indent=2, default=str) + "\n")
-    return 0
+    missed = misses(rows, analytics, ingest)
+    for line in missed:
+        print(f"goal missed: {line}", file=sys.stderr)
+    print("all goals met" if not missed else f"{len(missed)} goal(s) missed")
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
