@@ -95,6 +95,35 @@ def test_readme_is_a_short_front_door() -> None:
     assert ".ci/run" not in text, "the README describes make test; .ci/run belongs in docs/ci-cd.md"
 
 
+SHELL_FENCE = re.compile(r"^```(?:sh|bash|shell|console)?[ \t]*\n(.*?)^```[ \t]*$", re.M | re.S)
+# inline code that is a command to copy, by its first word
+COMMAND_SPAN = re.compile(r"`((?:git|docker|make|curl|cd|helm|kubectl|\.venv/bin/)[^`]*)`")
+PLACEHOLDER = re.compile(r"\bOWNER\b|\bYOUR_\w+|\bCHANGE_?ME\b|<[A-Za-z][\w .-]*>")
+
+
+def placeholders(text: str) -> list[str]:
+    """Commands (shell blocks, and inline code that starts with a command) that hold a
+    placeholder such as OWNER or <command>: copied as they are, they do not work."""
+    commands = [line for block in SHELL_FENCE.findall(text) for line in block.splitlines()]
+    commands += COMMAND_SPAN.findall(prose(text))
+    return [c.strip() for c in commands if PLACEHOLDER.search(c)]
+
+
+def test_every_readme_command_works_as_copied() -> None:
+    found = placeholders((REPO / "README.md").read_text())
+    assert not found, f"README commands with a placeholder: {found}"
+
+
+def test_the_placeholder_check_can_fail() -> None:
+    text = ("# Page\n\n```sh\ngit clone https://github.com/OWNER/sports-analytics.git\n"
+            "docker compose up -d --wait\n```\n\nRun `docker compose run --rm api <command>`;"
+            " the `<NAME>_FILE` variables hold paths.\n\n```bash\nexport KEY=YOUR_KEY\n```\n"
+            "```yaml\nowner: <team>\n```\n")
+    assert placeholders(text) == ["git clone https://github.com/OWNER/sports-analytics.git",
+                                  "export KEY=YOUR_KEY",
+                                  "docker compose run --rm api <command>"]
+
+
 def test_the_checker_catches_a_broken_link_and_anchor(tmp_path: Path) -> None:
     (tmp_path / "other.md").write_text("# Other\n\n## Real heading\n")
     page = tmp_path / "page.md"
