@@ -96,8 +96,35 @@ def _elo_v1(conn: Connection, season: int, version_id: int | None) -> RatingSour
     return RatingSource("elo_v1", version_id, elo_ratings(conn, season, ELO_V1), ELO_V1)
 
 
+def _elo_v2(conn: Connection, season: int, version_id: int | None) -> RatingSource:
+    """``elo_v2`` with its current version's constants (K, carry-over, home-court window),
+    replayed over the history up to ``season`` so its ratings include the latest results."""
+    from dataclasses import replace
+
+    from sports_analytics.modeling.data import load_table
+    from sports_analytics.modeling.elo_v2 import MEAN, run_elo_v2
+    from sports_analytics.modeling.registry import current_version
+
+    version = current_version(conn, "elo_v2")
+    table = load_table(conn)
+    keep = table.season <= season
+    if version is None or not keep.any():
+        return _elo_v1(conn, season, None)
+    table = replace(table, **{name: getattr(table, name)[keep] for name in (
+        "game_id", "season", "day", "home", "away", "final", "margin", "neutral")},
+        raw={k: v[keep] for k, v in table.raw.items()})
+    k, carryover = float(version.params["k"]), float(version.params["carryover"])
+    window = int(version.params.get("home_window_games", 1230))
+    result = run_elo_v2(table, grid=((k, carryover, window),))
+    params = EloParams(k=k, home_advantage=result.next_home_court, season_carryover=carryover,
+                       season_mean=MEAN)
+    state = EloRatings(params, dict(result.ratings), int(table.season[-1]))
+    state.start_season(season)
+    return RatingSource("elo_v2", version.id, dict(state.ratings), params)
+
+
 SourceLoader = Callable[[Connection, int, "int | None"], RatingSource]
-SOURCES: dict[str, SourceLoader] = {"elo_v1": _elo_v1}
+SOURCES: dict[str, SourceLoader] = {"elo_v1": _elo_v1, "elo_v2": _elo_v2}
 
 _REGISTRY = text("SELECT to_regclass('model_versions') IS NOT NULL")
 # Every model has at most one current version; among those with a rating source, the best

@@ -12,6 +12,7 @@ treated as false on a schema without that column).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection, text
@@ -93,9 +94,20 @@ def _waves(home: list[int], away: list[int], dates: list[object]) -> list[slice]
 
 def load_season(conn: Connection, season: int) -> SeasonArrays:
     """Everything the simulation reads, in the caller's (repeatable-read) transaction."""
-    teams = conn.execute(_TEAMS, {"season": season}).all()
+    teams = [tuple(t) for t in conn.execute(_TEAMS, {"season": season})]
     if not teams:
         raise CommandFailed(f"season {season} is not in the database: it has no games")
+    neutral_sql = "neutral_site" if conn.execute(_HAS_NEUTRAL).scalar() else "false"
+    rows = [tuple(r) for r in conn.execute(text(_GAMES.format(neutral=neutral_sql)),
+                                           {"season": season})]
+    version = int(conn.execute(_VERSION).scalar_one())
+    return build_season(season, version, teams, rows)
+
+
+def build_season(season: int, data_version: int, teams: list[tuple[Any, ...]],
+                 rows: list[tuple[Any, ...]]) -> SeasonArrays:
+    """Arrays from ``teams`` (id, abbreviation, conference, division) and the season's games
+    in date order (home id, away id, final, home won, margin, date, neutral, id prefix)."""
     small = [c for c in CONFERENCES if sum(t[2] == c for t in teams) < MIN_CONFERENCE_TEAMS]
     if small:
         raise CommandFailed(f"season {season}: the {' and '.join(small)} conference has fewer "
@@ -104,8 +116,6 @@ def load_season(conn: Connection, season: int) -> SeasonArrays:
     idx = {int(t[0]): i for i, t in enumerate(teams)}
     conference = np.array([CONFERENCES.index(t[2]) for t in teams])
     divisions = sorted({t[3] for t in teams})
-    neutral_sql = "neutral_site" if conn.execute(_HAS_NEUTRAL).scalar() else "false"
-    rows = conn.execute(text(_GAMES.format(neutral=neutral_sql)), {"season": season}).all()
     n = len(teams)
     wins, losses = np.zeros(n, np.int32), np.zeros(n, np.int32)
     h2h, series = np.zeros((n, n), np.int32), np.zeros((n, n), np.int32)
@@ -145,9 +155,8 @@ def load_season(conn: Connection, season: int) -> SeasonArrays:
             conf_wins[winner] += 1
     if not home and not wins.any() and not losses.any():
         raise CommandFailed(f"season {season} has no regular-season schedule to forecast")
-    version = int(conn.execute(_VERSION).scalar_one())
     return SeasonArrays(
-        season=season, data_version=version,
+        season=season, data_version=data_version,
         team_ids=np.array([int(t[0]) for t in teams]), abbreviations=[t[1] for t in teams],
         conference=conference, division=np.array([divisions.index(t[3]) for t in teams]),
         wins=wins, losses=losses, h2h=h2h, conf_wins=conf_wins, conf_games=conf_games,
