@@ -45,7 +45,7 @@ def bench(admin_url: str, runs: int) -> dict:
     from sports_analytics.analytics.predictions import run_predictions
     from sports_analytics.config import Settings
     from sports_analytics.db.migrate import upgrade
-    from sports_analytics.ingest.demo import seed_demo
+    from sports_analytics.ingest.demo.seed import seed_demo
 
     name = f"sa_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin_url, autocommit=True) as conn:

@@ -74,7 +74,7 @@ def prepare_database(cluster: PgCluster) -> str:
     from tests.helpers.pgharness import make_settings, with_dbname
 
     from sports_analytics.db.migrate import upgrade
-    from sports_analytics.ingest.demo import seed_demo
+    from sports_analytics.ingest.demo.seed import seed_demo
 
     with psycopg.connect(cluster.url, autocommit=True) as conn:
         conn.execute("CREATE DATABASE bench")

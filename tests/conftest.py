@@ -58,7 +58,7 @@ def migrated_template(pg_admin_url: str) -> str:
 
 @pytest.fixture(scope="session")
 def seeded_template(pg_admin_url: str, migrated_template: str) -> str:
-    from sports_analytics.ingest.demo import seed_demo
+    from sports_analytics.ingest.demo.seed import seed_demo
 
     admin_execute(pg_admin_url, f'DROP DATABASE IF EXISTS "{TEMPLATE_SEEDED}" WITH (FORCE)')
     admin_execute(pg_admin_url, f'CREATE DATABASE "{TEMPLATE_SEEDED}" TEMPLATE {migrated_template}')

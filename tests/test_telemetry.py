@@ -249,7 +249,7 @@ def test_failing_batch_command_marks_its_span(receiver, migrated_db_url, tmp_pat
 STATS_PROBE = """
 import sys
 from sports_analytics.config import load_settings
-from sports_analytics.ingest.nba_stats import NbaStatsClient, fetch_schedule
+from sports_analytics.ingest.nba.client import NbaStatsClient, fetch_schedule
 from sports_analytics.telemetry import command_span
 with command_span("sync"), NbaStatsClient(load_settings()) as client:
     print(len(fetch_schedule(client, int(sys.argv[1]))))

@@ -29,12 +29,11 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
-    from sports_analytics.ingest.demo import seed_demo
+    from sports_analytics.ingest.demo.seed import seed_demo
 
     # False: games existed, nothing was loaded
     if seed_demo(settings, force=args.force, seasons=args.seasons) and not args.no_analytics:
-        from sports_analytics.analytics.features import compute_features_cli
-        from sports_analytics.analytics.predictions import run_predictions_cli
+        from sports_analytics.analytics.commands import compute_features_cli, run_predictions_cli
 
         compute_features_cli(settings, full=True)  # every row is new: no change detection
         run_predictions_cli(settings, full=True)
@@ -42,7 +41,7 @@ def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _ingest(settings: Settings, args: argparse.Namespace) -> int:
-    from sports_analytics.ingest.csv_catchup import ingest_paths
+    from sports_analytics.ingest.csv.catchup import ingest_paths
 
     ingest_paths(settings, args.path, analytics=not args.no_analytics)
     return 0
@@ -56,14 +55,14 @@ def _check(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _features(settings: Settings, args: argparse.Namespace) -> int:
-    from sports_analytics.analytics.features import compute_features_cli
+    from sports_analytics.analytics.commands import compute_features_cli
 
     compute_features_cli(settings, season=args.season, full=args.full)
     return 0
 
 
 def _predict(settings: Settings, args: argparse.Namespace) -> int:
-    from sports_analytics.analytics.predictions import run_predictions_cli
+    from sports_analytics.analytics.commands import run_predictions_cli
 
     run_predictions_cli(settings, season=args.season, full=args.full)
     return 0

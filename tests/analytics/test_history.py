@@ -48,8 +48,8 @@ def test_forty_seasons_compute_without_error(migrated_db_url: str) -> None:
 
 
 def test_history_is_deterministic_and_ends_with_the_demo_season() -> None:
-    from sports_analytics.ingest.demo import generate
-    from sports_analytics.ingest.demo_history import generate_history
+    from sports_analytics.ingest.demo.history import generate_history
+    from sports_analytics.ingest.demo.season import generate
 
     first = dict(generate_history(3, workers=1))
     again = dict(generate_history(3, workers=2))

@@ -20,7 +20,7 @@ from sports_analytics.analytics.incremental import Moved, recompute_after
 from sports_analytics.analytics.predictions import run_predictions
 from sports_analytics.db.engine import make_job_engine
 from sports_analytics.db.writes import FEATURE_COLUMNS
-from sports_analytics.ingest.demo import seed_demo
+from sports_analytics.ingest.demo.seed import seed_demo
 from tests.helpers.pgharness import make_settings
 
 pytestmark = pytest.mark.timeout(300)

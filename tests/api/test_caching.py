@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 
 from sports_analytics.api.caching import VERSION_TTL_SECONDS, etag_matches
 from sports_analytics.app import create_app
-from sports_analytics.ingest.demo import seed_demo
+from sports_analytics.ingest.demo.seed import seed_demo
 from tests.helpers.pgharness import PgCluster, make_settings, wait_for, with_dbname
 
 

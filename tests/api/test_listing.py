@@ -17,7 +17,7 @@ pytestmark = pytest.mark.timeout(300)
 
 @pytest.fixture(scope="module")
 def history_url(pg_admin_url: str, migrated_template: str) -> Iterator[str]:
-    from sports_analytics.ingest.demo import seed_demo
+    from sports_analytics.ingest.demo.seed import seed_demo
 
     name = "sa_test_listing_history"
     admin_execute(pg_admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

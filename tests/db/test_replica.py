@@ -22,7 +22,7 @@ DB = "sa_replica"
 @pytest.fixture(scope="module")
 def pair() -> Iterator[ReplicaPair]:
     from sports_analytics.db.migrate import upgrade
-    from sports_analytics.ingest.demo import seed_demo
+    from sports_analytics.ingest.demo.seed import seed_demo
 
     pair = ReplicaPair()
     try:
@@ -98,8 +98,7 @@ def test_readyz_checks_both(pair: ReplicaPair, client: TestClient) -> None:
 
 
 def test_writes_and_jobs_use_the_primary(pair: ReplicaPair) -> None:
-    from sports_analytics.analytics.features import compute_features_cli
-    from sports_analytics.analytics.predictions import run_predictions_cli
+    from sports_analytics.analytics.commands import compute_features_cli, run_predictions_cli
 
     settings = make_settings(pair.primary_db(DB), database_read_url=pair.standby_db(DB))
     assert compute_features_cli(settings, full=True) == 2460  # a standby would refuse it

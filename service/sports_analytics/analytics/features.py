@@ -27,24 +27,16 @@ Rolling box features are ratios of sums over the last five games, not means of r
 
 from __future__ import annotations
 
-import time
-
-import structlog
 from sqlalchemy import Connection, Engine, text
 
-from sports_analytics.config import Settings
 from sports_analytics.db.writes import (
     FEATURE_COLUMNS,
     LockKey,
     bump_data_version,
     bump_data_version_after_commit,
-    job_engine,
 )
-from sports_analytics.exceptions import CommandFailed
 
-log = structlog.get_logger(__name__)
-
-__all__ = ["FEATURE_COLUMNS", "compute_features", "compute_features_cli"]
+__all__ = ["FEATURE_COLUMNS", "compute_features", "lock_features", "write_features"]
 
 
 def _r(expr: str) -> str:
@@ -218,11 +210,6 @@ def _run(conn: Connection, season: int | None) -> int:
     return inserted
 
 
-def no_games_message(season: int | None) -> str:
-    where = "" if season is None else f" in season {season}"
-    return f"no games{where}; load some with `sports-analytics seed-demo` or `ingest PATH`"
-
-
 def compute_features(engine_or_conn: Engine | Connection, season: int | None = None) -> int:
     """Recompute ``game_features`` for one season (or all) in one transaction; returns rows.
 
@@ -240,25 +227,3 @@ def compute_features(engine_or_conn: Engine | Connection, season: int | None = N
         return _run(conn, season)
     with conn.begin():
         return _run(conn, season)
-
-
-def compute_features_cli(settings: Settings, season: int | None = None,
-                         full: bool = False) -> int:
-    """``features``: only games whose inputs changed, unless ``full`` or a ``season`` is given."""
-    from sports_analytics.analytics.incremental import incremental_features
-
-    started = time.perf_counter()
-    incremental = season is None and not full
-    with job_engine(settings, application_name="sports-analytics-features",
-                        failure="feature computation failed") as engine:
-        result = incremental_features(engine) if incremental else None
-        rows = result["rows"] if result else 0 if incremental else compute_features(engine, season)
-    if (incremental and result is None) or (not incremental and rows == 0):
-        raise CommandFailed(no_games_message(season))
-    elapsed = time.perf_counter() - started
-    mode = "incremental" if incremental else "full"
-    log.info("features computed", season=season, rows=rows, mode=mode,
-             seconds=round(elapsed, 3))
-    print(f"features: {rows} team-game rows"
-          f"{'' if season is None else f' for season {season}'} ({mode}) in {elapsed:.2f}s")
-    return rows

@@ -35,7 +35,7 @@ from sqlalchemy import Connection, text
 
 from sports_analytics.analytics.elo import ELO_V1, EloParams
 from sports_analytics.analytics.features import lock_features, write_features
-from sports_analytics.analytics.predictions import lock_predictions, write_predictions
+from sports_analytics.analytics.predictions import MODELS, lock_predictions, write_predictions
 from sports_analytics.config import Settings
 from sports_analytics.db.writes import (
     bump_data_version,
@@ -174,8 +174,6 @@ def detect_changes(conn: Connection, what: str) -> tuple[list[int], list[Moved]]
         ids = list(conn.execute(text(_DETECT_FEATURES), {"rows": 2}).scalars())
         moved = [(int(t), int(s), d) for t, s, d in conn.execute(text(_DETECT_ORPHANS))]
         return ids, moved
-    from sports_analytics.analytics.predictions import MODELS
-
     return list(conn.execute(text(_DETECT_PREDICTIONS), {"rows": len(MODELS)}).scalars()), []
 
 

@@ -16,25 +16,18 @@ for final games (NULL for scheduled games and ties).
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import dataclass
 from typing import Any
 
-import structlog
 from sqlalchemy import Connection, Engine, text
 
 from sports_analytics.analytics.elo import ELO_V1, EloParams, GameResult, run_elo
-from sports_analytics.analytics.features import no_games_message
-from sports_analytics.config import Settings
+from sports_analytics.analytics.replay import resume, save
 from sports_analytics.db.writes import (
     LockKey,
     bump_data_version,
     bump_data_version_after_commit,
-    job_engine,
 )
-from sports_analytics.exceptions import CommandFailed
-
-log = structlog.get_logger(__name__)
 
 MODELS = ("elo_v1", "home_always")
 
@@ -120,8 +113,6 @@ def write_predictions(conn: Connection, params: EloParams = ELO_V1, *, season: i
                       since: dt.date | None = None) -> dict[str, int]:
     """Upsert both models' rows for games of ``season`` (or all), or only games on or after
     ``since``: earlier forecasts depend on nothing later, so they cannot have changed."""
-    from sports_analytics.analytics.replay import resume, save
-
     # Elo carries ratings across seasons: every earlier game counts. A snapshot of the last
     # run's end state stands in for them when it ends before ``since`` (analytics/replay.py).
     state, games = resume(conn, params, since)
@@ -169,28 +160,6 @@ def run_predictions(engine_or_conn: Engine | Connection, season: int | None = No
         return _run(conn, season, params)
     with conn.begin():
         return _run(conn, season, params)
-
-
-def run_predictions_cli(settings: Settings, season: int | None = None,
-                        full: bool = False) -> dict[str, int]:
-    """``predict``: only games on or after the earliest changed one, unless ``full``/``season``."""
-    from sports_analytics.analytics.incremental import incremental_predictions
-
-    started = time.perf_counter()
-    incremental = season is None and not full
-    with job_engine(settings, application_name="sports-analytics-predict",
-                        failure="prediction run failed") as engine:
-        found = incremental_predictions(engine) if incremental else run_predictions(engine, season)
-    if found is None or (not incremental and found["games"] == 0):
-        raise CommandFailed(no_games_message(season))
-    result = {k: found[k] for k in ("games", "rows", "changed")}
-    elapsed = time.perf_counter() - started
-    mode = "incremental" if incremental else "full"
-    log.info("predictions computed", season=season, seconds=round(elapsed, 3), mode=mode,
-             **result)
-    print(f"predict: {result['games']} games, {result['changed']} of {result['rows']} "
-          f"prediction rows changed ({mode}) in {elapsed:.2f}s")
-    return result
 
 
 # --- accuracy ---------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 
 from sqlalchemy import Connection
 
+from sports_analytics.analytics.incremental import recompute_after
+
 Moved = tuple[int, int, dt.date]  # team_id, season, the date the team's game used to be on
 
 
@@ -23,8 +25,6 @@ def recompute_affected(conn: Connection, changed_game_ids: Iterable[int],
     Runs in the caller's transaction and bumps ``data_version_seq`` there when it wrote
     anything (the caller bumps once more after commit).
     """
-    from sports_analytics.analytics.incremental import recompute_after
-
     ids, moved_list = sorted(set(changed_game_ids)), list(moved)
     if not ids and not moved_list:
         return {"feature_rows": 0, "prediction_games": 0, "prediction_changed": 0}

@@ -15,7 +15,7 @@ def _print(what: str, payload: dict[str, Any]) -> None:
 
 
 def _sync(settings: Settings, args: argparse.Namespace) -> int:
-    from sports_analytics.ingest.nba_sync import sync_season
+    from sports_analytics.ingest.nba.sync import sync_season
     from sports_analytics.ingest.refresh import current_season
 
     season = args.season if args.season is not None else current_season()

@@ -4,7 +4,7 @@
   end. A second refresh started meanwhile exits 0 with "refresh already running" (or, with
   ``wait=True``, waits for the first to finish and then runs).
 * **All or nothing.** The data and the analytics it affects are written in one transaction
-  (see :mod:`nba_sync`); a failure leaves every data table as it was.
+  (see :mod:`sports_analytics.ingest.nba.sync`); a failure leaves every data table as it was.
 * **Recorded.** Each run that got the lock is a ``refresh_runs`` row: inserted as ``running``
   and committed before any work, closed with ``success`` or ``failed``, its counts and the
   data version it left. A run that found nothing new bumps no data version, so ETags stay valid.
@@ -115,10 +115,10 @@ def _record_failure(engine: Engine, run_id: int, exc: BaseException) -> None:
 def _run(settings: Settings, engine: Engine, *, from_csv: Path | None, season: int,
          season_type: str, full: bool) -> dict[str, Any]:
     if from_csv is not None:
-        from sports_analytics.ingest.csv_catchup import import_directory
+        from sports_analytics.ingest.csv.catchup import import_directory
 
         return import_directory(settings, from_csv, engine=engine)
-    from sports_analytics.ingest.nba_sync import sync_season
+    from sports_analytics.ingest.nba.sync import sync_season
 
     previous = None if full else _previous_counts(engine, season, season_type)
     summary = sync_season(settings, season, season_type, full=full, engine=engine,

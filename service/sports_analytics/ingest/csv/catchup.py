@@ -3,12 +3,12 @@
 A file's kind comes from its header: ``player_id`` makes a player-lines file, ``home`` or
 ``away`` (without ``team``) a schedule file, anything else a team game-log file. A set of
 files is validated completely and then written in one transaction through the same writer
-as ``sync`` (:mod:`nba_write`), so the rules are the same: the CSV import's arithmetic per
-row, players summing exactly to their team line (PTS, FGM/FGA, FG3M/FG3A, FTM/FTA; team
-REB/TOV at least the players' sum), scheduled games updated in place when they go final,
-and nothing written at all if any row is bad.
+as ``sync`` (:mod:`sports_analytics.ingest.store.write`), so the rules are the same: the CSV
+import's arithmetic per row, players summing exactly to their team line (PTS, FGM/FGA,
+FG3M/FG3A, FTM/FTA; team REB/TOV at least the players' sum), scheduled games updated in place
+when they go final, and nothing written at all if any row is bad.
 
-A single team game-log file keeps the original import (:func:`csv_import.ingest_csv`).
+A single team game-log file keeps the original import (:func:`.load.ingest_csv`).
 """
 
 from __future__ import annotations
@@ -22,12 +22,15 @@ from typing import Any
 import structlog
 from sqlalchemy import Engine, text
 
+from sports_analytics.analytics.incremental import incremental_features, incremental_predictions
 from sports_analytics.config import Settings
 from sports_analytics.db.writes import bump_data_version_after_commit, job_engine
 from sports_analytics.exceptions import IngestError
-from sports_analytics.ingest import csv_import
-from sports_analytics.ingest.csv_players import parse_players, parse_schedule
-from sports_analytics.ingest.nba_map import Line, SyncData, SyncGame, check_player_sums
+from sports_analytics.ingest.csv import game_log
+from sports_analytics.ingest.csv.load import ingest_csv
+from sports_analytics.ingest.csv.players import parse_players, parse_schedule
+from sports_analytics.ingest.store.records import Line, SyncData, SyncGame, check_player_sums
+from sports_analytics.ingest.store.write import SyncSummary, write_synced
 
 log = structlog.get_logger(__name__)
 
@@ -47,7 +50,7 @@ def file_kind(path: Path) -> str:
 
 def _team_games(path: Path) -> list[tuple[int, SyncGame]]:
     games = []
-    for home, away in csv_import.validate(path):
+    for home, away in game_log.validate(path):
         lines = [Line(r.external_id, r.team, r.opponent, r.is_home, r.date, r.stats, r.minutes,
                       r.plus_minus) for r in (home, away)]
         games.append((home.season, SyncGame(home.external_id, home.date, home.team, away.team,
@@ -101,15 +104,13 @@ def _attach_players(by_id: dict[str, tuple[int, SyncGame]],
         game = by_id[game_id][1]
         team_line = next(x for x in game.lines if x.team == team)
         try:
-            check_player_sums(team_line, lines)
+            check_player_sums(team_line, lines, "csv")
         except Exception as exc:
             raise IngestError(f"player lines: {getattr(exc, 'reason', exc)}") from None
         game.players.extend(lines)
 
 
 def _write(engine: Engine, batches: list[SyncData], analytics: bool) -> dict[str, Any]:
-    from sports_analytics.ingest.nba_sync import SyncSummary, write_synced
-
     totals: dict[str, Any] = {"games_inserted": 0, "games_updated": 0, "games_unchanged": 0,
                               "player_lines_written": 0, "scheduled_games": 0, "final_games": 0}
     changed = False
@@ -156,13 +157,8 @@ def ingest_paths(settings: Settings, paths: Sequence[str], *, analytics: bool) -
     """``ingest``: one team game-log file keeps the original import; any other set goes
     through :func:`import_files`. Analytics for what changed follow in the same run."""
     if len(paths) == 1 and file_kind(Path(paths[0])) == "team":
-        summary = csv_import.ingest_csv(settings, paths[0])
+        summary = ingest_csv(settings, paths[0])
         if analytics and summary.changed:
-            from sports_analytics.analytics.incremental import (
-                incremental_features,
-                incremental_predictions,
-            )
-
             with job_engine(settings, application_name="sports-analytics-ingest",
                             failure="analytics after import failed") as engine:
                 incremental_features(engine)

@@ -17,33 +17,23 @@ What makes the data useful for analytics:
   points = 2*FGM + 3PM + FTM, made <= attempted, 3PM <= FGM, OREB <= REB, at most 6 fouls,
   team minutes 240 (+25 per overtime) and player plus-minus summing to 5x the margin.
 
-Everything is written with COPY in one transaction, which takes about a second.
+Everything is written with COPY in one transaction, which takes about a second. Several seasons
+at once: ingest/demo/history.py; the ``seed-demo`` command: ingest/demo/seed.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-import time
 from dataclasses import dataclass
 
-import structlog
 from sqlalchemy import Connection, text
 
-from sports_analytics.config import Settings
-from sports_analytics.db.writes import (
-    LockKey,
-    bump_data_version,
-    bump_data_version_after_commit,
-    copy_rows,
-    job_engine,
-)
+from sports_analytics.db.writes import bump_data_version, copy_rows
 from sports_analytics.exceptions import CommandFailed
-from sports_analytics.ingest.demo_players import DemoPlayer, box_score, make_players
-from sports_analytics.ingest.demo_schedule import DemoGame, pairings, schedule
+from sports_analytics.ingest.demo.players import DemoPlayer, box_score, make_players
+from sports_analytics.ingest.demo.schedule import DemoGame, pairings, schedule
 from sports_analytics.ingest.teams import NBA_TEAMS, TeamRef, ensure_teams
-
-log = structlog.get_logger(__name__)
 
 DEMO_SEASON = 2025
 DEMO_SEED = 20251021
@@ -158,35 +148,3 @@ def load(conn: Connection, data: DemoData) -> None:
     bump_data_version(conn)
     # Fresh planner statistics: the API's queries are planned against them right away.
     conn.execute(text(f"ANALYZE {', '.join(('teams', *_REPLACED_TABLES))}"))
-
-
-def seed_demo(settings: Settings, force: bool = False, seasons: int = 1) -> bool:
-    """Load the synthetic demo season (or ``seasons`` consecutive ones, ending with it: see
-    ingest/demo_history.py). Returns True if it loaded, False if games existed.
-
-    With ``force`` every game, box score, player and derived row is replaced by the demo, in
-    one transaction: readers see the old data or the new, never a mix.
-    """
-    started = time.monotonic()
-    with job_engine(settings, application_name="sports-analytics-seed",
-                    failure="demo seed failed") as engine:
-        with engine.begin() as conn:
-            # JOB_STATEMENT_TIMEOUT_MS bounds statements and the wait for a concurrent seeder
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": LockKey.SEED})
-            has_games = conn.execute(text("SELECT EXISTS (SELECT 1 FROM games)")).scalar()
-            if has_games and not force:
-                log.info("demo seed skipped: games already exist (use --force to replace)")
-                return False
-            if seasons == 1:
-                data = generate()
-                load(conn, data)
-                loaded = {"seasons": 1, "games": len(data.games), "players": len(data.players),
-                          "player_lines": len(data.player_lines)}
-            else:
-                from sports_analytics.ingest.demo_history import replace_with_history
-
-                loaded = replace_with_history(conn, seasons)
-        bump_data_version_after_commit(engine)
-    log.info("demo season loaded (synthetic data)", season=DEMO_SEASON, **loaded,
-             replaced=bool(has_games), seconds=round(time.monotonic() - started, 2))
-    return True

@@ -1,11 +1,11 @@
 """``sports-analytics sync``: one season from the NBA stats API, validated, then written.
 
 1. Fetch the team and player game logs, the season schedule and the player index
-   (:mod:`nba_stats`).
-2. Validate and join them (:mod:`nba_map`, :mod:`nba_assemble`); nothing is written yet.
-3. Write in one transaction, only rows that differ (:mod:`nba_write`), then recompute the
-   features and predictions the changed games affect (:mod:`affected`), in the same
-   transaction unless ``analytics=False``.
+   (:mod:`.client`).
+2. Validate and join them (:mod:`.mapping`, :mod:`.assemble`); nothing is written yet.
+3. Write in one transaction, only rows that differ (:mod:`sports_analytics.ingest.store.write`),
+   then recompute the features and predictions the changed games affect (:mod:`affected`), in
+   the same transaction unless ``analytics=False``.
 
 A second run against the same upstream data changes nothing: no row, no timestamp, no data
 version. Any failure, upstream or in the database, leaves every table as it was.
@@ -14,64 +14,28 @@ version. Any failure, upstream or in the database, leaves every table as it was.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import structlog
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from sports_analytics.config import Settings
 from sports_analytics.db.errors import db_error_reason
-from sports_analytics.db.writes import (
-    bump_data_version,
-    bump_data_version_after_commit,
-    job_engine,
-)
+from sports_analytics.db.writes import bump_data_version_after_commit, job_engine
 from sports_analytics.exceptions import BadData
-from sports_analytics.ingest.nba_assemble import assemble
-from sports_analytics.ingest.nba_map import SEASON_TYPES, SyncData
-from sports_analytics.ingest.nba_stats import (
+from sports_analytics.ingest.nba.assemble import assemble
+from sports_analytics.ingest.nba.client import (
     NbaStatsClient,
     fetch_game_log,
     fetch_player_index,
     fetch_schedule,
 )
-from sports_analytics.ingest.nba_write import write_season
+from sports_analytics.ingest.nba.mapping import SEASON_TYPES
+from sports_analytics.ingest.store.records import SyncData
+from sports_analytics.ingest.store.write import SyncSummary, write_synced
 
 log = structlog.get_logger(__name__)
-
-# Planner statistics are refreshed in the writing transaction after a bulk load, before the
-# analytics query it; a night's dozen games leave them valid (autovacuum catches up).
-ANALYZE_AFTER_NEW_GAMES = 100
-
-
-@dataclass
-class SyncSummary:
-    season: int
-    season_type: str
-    games_inserted: int = 0
-    games_updated: int = 0
-    games_unchanged: int = 0
-    final_games: int = 0
-    scheduled_games: int = 0
-    player_lines: int = 0
-    player_lines_written: int = 0
-    players_written: int = 0
-    analytics: dict[str, int] = field(default_factory=dict)
-    upstream_fingerprint: str | None = None
-    upstream_unchanged: bool = False  # same documents as the previous run: nothing to check
-    data_version: int | None = None
-
-    @property
-    def changed(self) -> bool:
-        return self.data_version is not None
-
-    def counts(self) -> dict[str, Any]:
-        out = asdict(self)
-        out.pop("data_version")
-        return out
-
 
 def fetch_season(settings: Settings, season: int, season_type: str = "regular", *,
                  unchanged_if: str | None = None) -> tuple[SyncData | None, str]:
@@ -94,30 +58,6 @@ def _reject(exc: Any) -> BadData | None:
     if isinstance(exc, IntegrityError):
         return BadData(f"sync: the database rejected the data: {db_error_reason(exc)}")
     return None
-
-
-def write_synced(conn: Connection, data: SyncData, summary: SyncSummary, *, full: bool,
-                 analytics: bool) -> bool:
-    """Write ``data`` on ``conn`` (in its transaction); True when anything changed."""
-    result = write_season(conn, data)
-    ids = set(result.changed_game_ids)
-    summary.games_inserted, summary.games_updated = result.games_inserted, result.games_updated
-    summary.games_unchanged = len(data.games) - result.games_inserted - result.games_updated
-    summary.player_lines_written, summary.players_written = (result.player_lines_written,
-                                                             result.players_written)
-    if full:
-        ids |= set(conn.execute(text("SELECT id FROM games WHERE season = :s"),
-                                {"s": data.season}).scalars())
-    changed = bool(ids or result.moved or result.players_written)
-    if result.games_inserted >= ANALYZE_AFTER_NEW_GAMES:  # a bulk load: plan analytics on it
-        conn.execute(text("ANALYZE games, team_game_stats, player_game_stats"))
-    if analytics and (ids or result.moved):
-        from sports_analytics.ingest.affected import recompute_affected
-
-        summary.analytics = recompute_affected(conn, ids, result.moved)
-    if changed:
-        bump_data_version(conn)
-    return changed
 
 
 def sync_season(settings: Settings, season: int, season_type: str = "regular", *,

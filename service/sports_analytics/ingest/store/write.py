@@ -6,21 +6,26 @@ the same data touches nothing (not even ``games.updated_at``). Games are keyed o
 league's game id (``games.external_id``): a scheduled game that goes final, or moves to
 another date, is updated in place and keeps its internal id. A stored final is never turned
 back into a scheduled game (the schedule can say "final" before the box score is out).
+
+:func:`write_synced` is what every source calls (``sync``, ``refresh``, the CSV import): the
+season's rows, then the analytics the changed games affect (ingest/affected.py), then the data
+version, all in the caller's transaction.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import astuple, dataclass
+from dataclasses import asdict, astuple, dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, text
 
-from sports_analytics.db.writes import copy_rows
+from sports_analytics.db.writes import bump_data_version, copy_rows
 from sports_analytics.exceptions import UpstreamDataError
-from sports_analytics.ingest.nba_map import STATS, Bio, SyncData
+from sports_analytics.ingest.affected import recompute_affected
+from sports_analytics.ingest.store.records import STAT_NAMES, Bio, SyncData
 from sports_analytics.ingest.teams import ensure_teams
 
-STAT_NAMES = tuple(STATS.values())
 BOX = {"points": "pts", "rebounds": "reb", "offensive_rebounds": "oreb", "assists": "ast",
        "steals": "stl", "blocks": "blk", "turnovers": "tov", "fouls": "pf", "fgm": "fgm",
        "fga": "fga", "fg3m": "fg3m", "fg3a": "fg3a", "ftm": "ftm", "fta": "fta"}
@@ -124,6 +129,38 @@ RETURNING s.game_id
 """
 
 
+# Planner statistics are refreshed in the writing transaction after a bulk load, before the
+# analytics query it; a night's dozen games leave them valid (autovacuum catches up).
+ANALYZE_AFTER_NEW_GAMES = 100
+
+
+@dataclass
+class SyncSummary:
+    season: int
+    season_type: str
+    games_inserted: int = 0
+    games_updated: int = 0
+    games_unchanged: int = 0
+    final_games: int = 0
+    scheduled_games: int = 0
+    player_lines: int = 0
+    player_lines_written: int = 0
+    players_written: int = 0
+    analytics: dict[str, int] = field(default_factory=dict)
+    upstream_fingerprint: str | None = None
+    upstream_unchanged: bool = False  # same documents as the previous run: nothing to check
+    data_version: int | None = None
+
+    @property
+    def changed(self) -> bool:
+        return self.data_version is not None
+
+    def counts(self) -> dict[str, Any]:
+        out = asdict(self)
+        out.pop("data_version")
+        return out
+
+
 @dataclass(frozen=True)
 class WriteResult:
     changed_game_ids: frozenset[int]
@@ -200,3 +237,25 @@ def write_season(conn: Connection, data: SyncData) -> WriteResult:
     ids |= set(team_rows) | set(player_rows) | set(stale)
     return WriteResult(frozenset(ids), moved, inserted, len(changed) - inserted,
                        len(player_rows), len(team_rows), players)
+
+
+def write_synced(conn: Connection, data: SyncData, summary: SyncSummary, *, full: bool,
+                 analytics: bool) -> bool:
+    """Write ``data`` on ``conn`` (in its transaction); True when anything changed."""
+    result = write_season(conn, data)
+    ids = set(result.changed_game_ids)
+    summary.games_inserted, summary.games_updated = result.games_inserted, result.games_updated
+    summary.games_unchanged = len(data.games) - result.games_inserted - result.games_updated
+    summary.player_lines_written, summary.players_written = (result.player_lines_written,
+                                                             result.players_written)
+    if full:
+        ids |= set(conn.execute(text("SELECT id FROM games WHERE season = :s"),
+                                {"s": data.season}).scalars())
+    changed = bool(ids or result.moved or result.players_written)
+    if result.games_inserted >= ANALYZE_AFTER_NEW_GAMES:  # a bulk load: plan analytics on it
+        conn.execute(text("ANALYZE games, team_game_stats, player_game_stats"))
+    if analytics and (ids or result.moved):
+        summary.analytics = recompute_affected(conn, ids, result.moved)
+    if changed:
+        bump_data_version(conn)
+    return changed

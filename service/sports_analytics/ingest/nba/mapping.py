@@ -1,10 +1,10 @@
 """Map and validate NBA stats API documents before anything is written.
 
 Input: the team and player ``LeagueGameLog`` tables (headers + rows) and the flattened
-``ScheduleLeagueV2`` games. Output: one :class:`SyncData` holding every game of the season
-(final or scheduled), its two team lines and its player lines. Every check that fails raises
-:class:`UpstreamDataError` naming the endpoint, the row and the reason, so a bad payload never
-reaches the database.
+``ScheduleLeagueV2`` games. Output: the store's records (ingest/store/records.py) of every
+game of the season (final or scheduled), its two team lines and its player lines. Every
+check that fails raises :class:`UpstreamDataError` naming the endpoint, the row and the
+reason, so a bad payload never reaches the database.
 
 Rules: the CSV import's arithmetic (made <= attempted, 3PM <= FGM, OREB <= REB, PTS = 2*FGM +
 3PM + FTM, no negative count), the two lines of a game agree (one home, one away, same date,
@@ -17,12 +17,17 @@ Eastern date. Preseason (``001...`` ids) and All-Star (``003...``) games are ski
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from sports_analytics.exceptions import UpstreamDataError
-from sports_analytics.ingest.csv_import import MADE_ATTEMPTED, STAT_MAX
+from sports_analytics.ingest.store.records import (
+    MADE_ATTEMPTED,
+    STAT_MAX,
+    STAT_NAMES,
+    Bio,
+    Line,
+)
 from sports_analytics.ingest.teams import ALIASES
 
 T_LOG, P_LOG, SCHEDULE = "leaguegamelog[T]", "leaguegamelog[P]", "scheduleleaguev2"
@@ -32,68 +37,15 @@ POSITION_MAX = 8
 # --season-type -> (LeagueGameLog SeasonType, game id prefixes). Other prefixes (preseason 001,
 # All-Star 003, play-in 005, NBA Cup final 006) are not in that season type's game log.
 SEASON_TYPES = {"regular": ("Regular Season", ("002",)), "playoffs": ("Playoffs", ("004",))}
-# API column -> our stat name (the CSV import's names).
-STATS = {"PTS": "pts", "FGM": "fgm", "FGA": "fga", "FG3M": "fg3m", "FG3A": "fg3a", "FTM": "ftm",
-         "FTA": "fta", "OREB": "oreb", "REB": "reb", "AST": "ast", "STL": "stl", "BLK": "blk",
-         "TOV": "tov", "PF": "pf"}
+# API column -> our stat name (the store's names, in its order).
+STATS = dict(zip(("PTS", "FGM", "FGA", "FG3M", "FG3A", "FTM", "FTA", "OREB", "REB", "AST", "STL",
+                  "BLK", "TOV", "PF"), STAT_NAMES, strict=True))
 LOG_COLUMNS = ("GAME_ID", "GAME_DATE", "TEAM_ABBREVIATION", "MATCHUP", "MIN", *STATS)
 PLAYER_COLUMNS = ("PLAYER_ID", "PLAYER_NAME", *LOG_COLUMNS)
 SCHEDULE_KEYS = ("gameId", "gameStatus", "gameDateEst", "gameDateTimeUTC",
                  "homeTeam_teamTricode", "awayTeam_teamTricode", "homeTeam_score",
                  "awayTeam_score")
-EXACT_SUMS = ("pts", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta")
-AT_LEAST_SUMS = ("reb", "tov")
 FINAL_STATUS = 3
-
-
-@dataclass(frozen=True)
-class Line:
-    game_id: str
-    team: str
-    opponent: str
-    is_home: bool
-    date: dt.date
-    stats: dict[str, int]
-    minutes: Decimal
-    plus_minus: int | None
-    player_id: str | None = None
-    player_name: str | None = None
-
-
-@dataclass
-class SyncGame:
-    external_id: str
-    date: dt.date
-    home: str
-    away: str
-    tipoff_at: dt.datetime | None
-    home_score: int | None = None
-    away_score: int | None = None
-    lines: list[Line] = field(default_factory=list)  # two team lines when final
-    players: list[Line] = field(default_factory=list)
-
-    @property
-    def final(self) -> bool:
-        return self.home_score is not None
-
-
-@dataclass(frozen=True)
-class Bio:
-    position: str | None
-    jersey_number: int | None
-    height_cm: int | None
-
-
-@dataclass
-class SyncData:
-    season: int
-    games: dict[str, SyncGame]
-    source: str = SCHEDULE  # named in errors found while writing
-    bios: dict[str, Bio] = field(default_factory=dict)  # player id -> PlayerIndex details
-
-    @property
-    def finals(self) -> list[SyncGame]:
-        return [g for g in self.games.values() if g.final]
 
 
 def _int(endpoint: str, where: str, name: str, value: Any, lo: int, hi: int) -> int:
@@ -216,17 +168,6 @@ def player_lines(headers: list[str], rows: list[list[Any]],
         seen.add(key)
         by_team.setdefault((line.game_id, line.team), []).append(line)
     return by_team
-
-
-def check_player_sums(team: Line, players: list[Line]) -> None:
-    for stat in EXACT_SUMS + AT_LEAST_SUMS:
-        total = sum(p.stats[stat] for p in players)
-        exact = stat in EXACT_SUMS
-        if (total != team.stats[stat]) if exact else (total > team.stats[stat]):
-            rule = "equal" if exact else "be at most"
-            raise UpstreamDataError(P_LOG, f"game {team.game_id}, {team.team}: players' "
-                                           f"{stat.upper()} sum ({total}) must {rule} the team "
-                                           f"line ({team.stats[stat]})")
 
 
 def _height_cm(value: Any) -> int | None:

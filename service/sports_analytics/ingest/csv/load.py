@@ -1,22 +1,53 @@
-"""The load step of ``ingest``: one transaction of set-based upserts from a staging table.
+"""``sports-analytics ingest PATH``: import finished games from a team game-log CSV.
 
-The validated rows are COPYed into a temporary table, then games and team lines are upserted
-keyed on the file's ``game_id``; rows identical to what is stored are not rewritten.
+The whole file is validated first (:mod:`.game_log`); any bad row aborts before the database
+is touched. The load itself is one transaction (COPY into a temporary table, then set-based
+upserts keyed on the file's ``game_id``), so a failure there also leaves the database as it
+was. Rows identical to what is stored are not rewritten: importing the same file twice changes
+nothing, and the data version is bumped only when something changed.
 """
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import structlog
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from sports_analytics.db.writes import copy_rows
+from sports_analytics.config import Settings
+from sports_analytics.db.errors import db_error_reason
+from sports_analytics.db.writes import (
+    bump_data_version,
+    bump_data_version_after_commit,
+    copy_rows,
+    job_engine,
+)
 from sports_analytics.exceptions import IngestError
-from sports_analytics.ingest.csv_import import STAT_COLUMNS, Row
+from sports_analytics.ingest.csv.game_log import STAT_COLUMNS, Row, validate
 from sports_analytics.ingest.teams import ensure_teams
+
+log = structlog.get_logger(__name__)
 
 STAGE_COLUMNS = ("line", "season", "date", "external_id", "team_id", "opp_id", "is_home",
                  "minutes", *STAT_COLUMNS)
+
+@dataclass(frozen=True)
+class IngestSummary:
+    path: str
+    rows: int
+    games: int
+    games_inserted: int
+    games_updated: int
+    team_lines_written: int
+    data_version: int | None
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.games_inserted or self.games_updated or self.team_lines_written)
+
 
 _UPSERT_GAMES = """
 INSERT INTO games AS g (season, date, home_team_id, away_team_id, home_score, away_score,
@@ -99,3 +130,34 @@ def load_games(conn: Connection, path: Path,
         conn.execute(text(_DELETE_STALE.format(table=table)))
     lines = len(conn.execute(text(_UPSERT_LINES)).scalars().all())
     return inserted, updated, lines
+
+
+def ingest_csv(settings: Settings, path: str | Path) -> IngestSummary:
+    """Validate ``path`` completely, then load it in one transaction. Raises IngestError."""
+    started = time.monotonic()
+    path = Path(path)
+    games = validate(path)
+    rows = 2 * len(games)
+    version: int | None = None
+
+    def rejected(exc: DBAPIError) -> IngestError | None:
+        if isinstance(exc, IntegrityError):  # a constraint the file's data breaks
+            return IngestError(f"{path}: the database rejected the data: {db_error_reason(exc)}")
+        return None
+
+    with job_engine(settings, application_name="sports-analytics-ingest",
+                    failure=f"{path}: import failed", map_error=rejected) as engine:
+        with engine.begin() as conn:
+            # wait for a concurrent writer (a seed's TRUNCATE, another import), not 5 s
+            conn.execute(text("SET LOCAL lock_timeout = '120s'"))
+            inserted, updated, lines = load_games(conn, path, games)
+            if inserted or updated or lines:
+                bump_data_version(conn)
+                conn.execute(text("ANALYZE games, team_game_stats"))
+        if inserted or updated or lines:
+            version = bump_data_version_after_commit(engine)
+    summary = IngestSummary(str(path), rows, len(games), inserted, updated, lines, version)
+    log.info("ingest complete", path=str(path), rows=rows, games=len(games),
+             games_inserted=inserted, games_updated=updated, team_lines_written=lines,
+             unchanged=not summary.changed, seconds=round(time.monotonic() - started, 2))
+    return summary

@@ -1,53 +1,32 @@
-"""``sports-analytics ingest PATH``: import finished games from a team game-log CSV.
+"""The team game-log CSV format: read and validate a whole file before anything is written.
 
 The format (docs/ingest-format.md) is one row per team per game, like the public team
-game-log exports. The whole file is validated first; any bad row aborts with
-``<file>:<line>: <reason>`` before the database is touched. The load itself is one
-transaction (COPY into a temporary table, then set-based upserts keyed on the file's
-``game_id``), so a failure there also leaves the database as it was. Rows identical to what is
-stored are not rewritten: importing the same file twice changes nothing, and the data version
-is bumped only when something changed.
+game-log exports. Any bad row aborts with ``<file>:<line>: <reason>``; the load
+(:mod:`.load`) only ever sees a file that passed. :func:`read_records` and
+:func:`season_and_date` are shared by every CSV format (ingest/csv/players.py).
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-import structlog
-from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, IntegrityError
-
-from sports_analytics.config import Settings
-from sports_analytics.db.errors import db_error_reason
-from sports_analytics.db.writes import (
-    SEASON_MAX,
-    SEASON_MIN,
-    bump_data_version,
-    bump_data_version_after_commit,
-    job_engine,
-)
+from sports_analytics.db.writes import SEASON_MAX, SEASON_MIN
 from sports_analytics.exceptions import IngestError
+from sports_analytics.ingest.store.records import MADE_ATTEMPTED, STAT_MAX, STAT_NAMES
 from sports_analytics.ingest.teams import ALIASES
 
-log = structlog.get_logger(__name__)
-
-STAT_COLUMNS = ("pts", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta", "oreb", "reb", "ast", "stl",
-                "blk", "tov", "pf")
+STAT_COLUMNS = STAT_NAMES
 REQUIRED_COLUMNS = ("season", "game_date", "game_id", "team", "opponent", "home_away",
                     *STAT_COLUMNS, "min")
 OPTIONAL_COLUMNS = ("plus_minus",)
-STAT_MAX = 999  # per team per game; far above any real value, far below SMALLINT
 MINUTES_MAX = Decimal("999.9")
 EXTERNAL_ID_MAX = 64
 HOME_AWAY = {"h": True, "home": True, "a": False, "away": False}
-MADE_ATTEMPTED = (("fgm", "fga"), ("fg3m", "fg3a"), ("ftm", "fta"), ("fg3m", "fgm"),
-                  ("oreb", "reb"))
 
 
 @dataclass(frozen=True)
@@ -62,21 +41,6 @@ class Row:
     stats: dict[str, int]
     minutes: Decimal
     plus_minus: int | None
-
-
-@dataclass(frozen=True)
-class IngestSummary:
-    path: str
-    rows: int
-    games: int
-    games_inserted: int
-    games_updated: int
-    team_lines_written: int
-    data_version: int | None
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.games_inserted or self.games_updated or self.team_lines_written)
 
 
 def read_records(path: Path, required: Sequence[str] = REQUIRED_COLUMNS,
@@ -235,36 +199,3 @@ def validate(path: Path) -> list[tuple[Row, Row]]:
         home, away = (pair[0], pair[1]) if pair[0].is_home else (pair[1], pair[0])
         games.append((home, away))
     return games
-
-
-def ingest_csv(settings: Settings, path: str | Path) -> IngestSummary:
-    """Validate ``path`` completely, then load it in one transaction. Raises IngestError."""
-    from sports_analytics.ingest.csv_load import load_games  # it imports this module's rows
-
-    started = time.monotonic()
-    path = Path(path)
-    games = validate(path)
-    rows = 2 * len(games)
-    version: int | None = None
-
-    def rejected(exc: DBAPIError) -> IngestError | None:
-        if isinstance(exc, IntegrityError):  # a constraint the file's data breaks
-            return IngestError(f"{path}: the database rejected the data: {db_error_reason(exc)}")
-        return None
-
-    with job_engine(settings, application_name="sports-analytics-ingest",
-                    failure=f"{path}: import failed", map_error=rejected) as engine:
-        with engine.begin() as conn:
-            # wait for a concurrent writer (a seed's TRUNCATE, another import), not 5 s
-            conn.execute(text("SET LOCAL lock_timeout = '120s'"))
-            inserted, updated, lines = load_games(conn, path, games)
-            if inserted or updated or lines:
-                bump_data_version(conn)
-                conn.execute(text("ANALYZE games, team_game_stats"))
-        if inserted or updated or lines:
-            version = bump_data_version_after_commit(engine)
-    summary = IngestSummary(str(path), rows, len(games), inserted, updated, lines, version)
-    log.info("ingest complete", path=str(path), rows=rows, games=len(games),
-             games_inserted=inserted, games_updated=updated, team_lines_written=lines,
-             unchanged=not summary.changed, seconds=round(time.monotonic() - started, 2))
-    return summary

@@ -1,7 +1,7 @@
 """Parsers for the player-lines and schedule CSV formats (docs/ingest-format.md).
 
 A player line carries the team game-log columns (validated by the same
-:func:`csv_import.parse_row`: types, ranges, made <= attempted, PTS = 2*FGM + 3PM + FTM) plus
+:func:`.game_log.parse_row`: types, ranges, made <= attempted, PTS = 2*FGM + 3PM + FTM) plus
 ``player_id`` and ``player_name``. A schedule line is a game still to be played:
 ``season, game_id, game_date`` (the US Eastern date), ``home``, ``away`` and, optionally,
 ``tipoff_utc``.
@@ -13,10 +13,10 @@ import datetime as dt
 from pathlib import Path
 
 from sports_analytics.exceptions import IngestError
-from sports_analytics.ingest import csv_import
-from sports_analytics.ingest.nba_map import Line, SyncGame
+from sports_analytics.ingest.csv import game_log
+from sports_analytics.ingest.store.records import Line, SyncGame
 
-PLAYER_COLUMNS = (*csv_import.REQUIRED_COLUMNS, "player_id", "player_name")
+PLAYER_COLUMNS = (*game_log.REQUIRED_COLUMNS, "player_id", "player_name")
 SCHEDULE_COLUMNS = ("season", "game_id", "game_date", "home", "away")
 NAME_MAX = 129  # first (64) + space + last (64)
 
@@ -24,13 +24,13 @@ NAME_MAX = 129  # first (64) + space + last (64)
 def parse_players(path: Path) -> list[tuple[Path, int, int, Line]]:
     out = []
     seen: dict[tuple[str, str], int] = {}
-    for line_no, rec in csv_import.read_records(path, PLAYER_COLUMNS):
-        row = csv_import.parse_row(path, line_no, rec)
+    for line_no, rec in game_log.read_records(path, PLAYER_COLUMNS):
+        row = game_log.parse_row(path, line_no, rec)
         where = f"{path}:{line_no}"
         player_id = rec["player_id"].strip()
         name = rec["player_name"].strip()
-        if not player_id or len(player_id) > csv_import.EXTERNAL_ID_MAX:
-            raise IngestError(f"{where}: player_id must be 1 to {csv_import.EXTERNAL_ID_MAX} "
+        if not player_id or len(player_id) > game_log.EXTERNAL_ID_MAX:
+            raise IngestError(f"{where}: player_id must be 1 to {game_log.EXTERNAL_ID_MAX} "
                               f"characters")
         if not name or len(name) > NAME_MAX:
             raise IngestError(f"{where}: player_name must be 1 to {NAME_MAX} characters")
@@ -62,18 +62,18 @@ def _tipoff(where: str, value: str) -> dt.datetime | None:
 def parse_schedule(path: Path) -> list[tuple[int, SyncGame]]:
     out: list[tuple[int, SyncGame]] = []
     seen: dict[str, int] = {}
-    for line_no, rec in csv_import.read_records(path, SCHEDULE_COLUMNS):
+    for line_no, rec in game_log.read_records(path, SCHEDULE_COLUMNS):
         where = f"{path}:{line_no}"
-        season, date = csv_import.season_and_date(where, rec)
+        season, date = game_log.season_and_date(where, rec)
         game_id = rec["game_id"].strip()
-        if not game_id or len(game_id) > csv_import.EXTERNAL_ID_MAX:
-            raise IngestError(f"{where}: game_id must be 1 to {csv_import.EXTERNAL_ID_MAX} "
+        if not game_id or len(game_id) > game_log.EXTERNAL_ID_MAX:
+            raise IngestError(f"{where}: game_id must be 1 to {game_log.EXTERNAL_ID_MAX} "
                               f"characters")
         if game_id in seen:
             raise IngestError(f"{where}: game {game_id} is already on line {seen[game_id]}")
         seen[game_id] = line_no
-        home = csv_import._team(where, "home", rec["home"])
-        away = csv_import._team(where, "away", rec["away"])
+        home = game_log._team(where, "home", rec["home"])
+        away = game_log._team(where, "away", rec["away"])
         if home == away:
             raise IngestError(f"{where}: home and away are both {home}")
         out.append((season, SyncGame(game_id, date, home, away,

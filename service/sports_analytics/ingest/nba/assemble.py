@@ -1,4 +1,4 @@
-"""Join the schedule with the game logs into one validated season (see :mod:`nba_map`).
+"""Join the schedule with the game logs into one validated season (see :mod:`.mapping`).
 
 The schedule gives every game, played or not, with its US Eastern date and tip-off time. A
 game is final when the team game log has its two lines; the schedule's score, when it has
@@ -11,19 +11,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sports_analytics.ingest.nba_map import (
+from sports_analytics.exceptions import UpstreamDataError
+from sports_analytics.ingest.nba.mapping import (
     P_LOG,
     SCHEDULE,
     SCHEDULE_KEYS,
-    SyncData,
-    SyncGame,
-    UpstreamDataError,
     _team,
-    check_player_sums,
     player_bios,
     player_lines,
     team_lines,
 )
+from sports_analytics.ingest.store.records import SyncData, SyncGame, check_player_sums
 
 SEASON_MONTHS = (7, 6)  # a season runs from July of its year to June of the next
 
@@ -98,7 +96,7 @@ def assemble(season: int, wanted: tuple[str, ...], t_log: tuple[list[str], list[
         game.lines = [home, away]
         for line in (home, away):
             mine = players.pop((game_id, line.team), [])
-            check_player_sums(line, mine)
+            check_player_sums(line, mine, P_LOG)
             game.players.extend(mine)
     if players:
         game_id, team = next(iter(players))
@@ -107,4 +105,4 @@ def assemble(season: int, wanted: tuple[str, ...], t_log: tuple[list[str], list[
     for game in games.values():
         if game.final and not game.lines:  # final in the schedule, box score not out yet
             game.home_score = game.away_score = None
-    return SyncData(season, games, bios=player_bios(*index) if index else {})
+    return SyncData(season, games, SCHEDULE, bios=player_bios(*index) if index else {})

@@ -24,15 +24,18 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, text
 
-from sports_analytics.db.writes import SEASON_MIN, copy_rows
-from sports_analytics.ingest.demo import (
+from sports_analytics.db.writes import SEASON_MIN, bump_data_version, copy_rows
+from sports_analytics.exceptions import CommandFailed
+from sports_analytics.ingest.demo.season import (
     DEMO_SEASON,
     DEMO_SEED,
     PLAYER_LINE_COLUMNS,
+    REPLACED_TABLES,
     TEAM_LINE_COLUMNS,
     DemoData,
     generate,
 )
+from sports_analytics.ingest.teams import NBA_TEAMS, ensure_teams
 
 MAX_SEASONS = DEMO_SEASON - SEASON_MIN + 1
 GAMES_PER_SEASON = 1230  # the NBA formula: 30 teams x 82 games / 2
@@ -144,11 +147,6 @@ def load_history(conn: Connection, seasons: int) -> HistoryCounts:
 def replace_with_history(conn: Connection, seasons: int) -> dict[str, int]:
     """Replace every game, box score and player with ``seasons`` demo seasons, in the caller's
     transaction (the same rules as the one-season demo's ``load``)."""
-    from sports_analytics.db.writes import bump_data_version
-    from sports_analytics.exceptions import CommandFailed
-    from sports_analytics.ingest.demo import REPLACED_TABLES
-    from sports_analytics.ingest.teams import NBA_TEAMS, ensure_teams
-
     if not 1 <= seasons <= MAX_SEASONS:
         raise CommandFailed(f"--seasons must be between 1 and {MAX_SEASONS}, got {seasons}")
     conn.execute(text(f"TRUNCATE {', '.join(REPLACED_TABLES)} RESTART IDENTITY CASCADE"))

@@ -11,7 +11,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from sports_analytics.ingest.csv_import import REQUIRED_COLUMNS, IngestError, ingest_csv
+from sports_analytics.exceptions import IngestError
+from sports_analytics.ingest.csv.game_log import REQUIRED_COLUMNS
+from sports_analytics.ingest.csv.load import ingest_csv
 from tests.helpers.pgharness import make_settings
 
 HEADER = list(REQUIRED_COLUMNS)
@@ -249,7 +251,7 @@ def test_cli_reports_one_line_and_exit_code(seeded_db_url: str, tmp_path: Path) 
 
 def test_documented_example_imports(migrated_db_url: str, tmp_path: Path) -> None:
     """The example in docs/ingest-format.md is a valid file."""
-    doc = (Path(__file__).resolve().parents[2] / "docs" / "ingest-format.md").read_text()
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "ingest-format.md").read_text()
     block = doc.split("```csv\n", 1)[1].split("```", 1)[0]
     path = tmp_path / "example.csv"
     path.write_text(block)

@@ -8,7 +8,8 @@ import time
 import psycopg
 import pytest
 
-from sports_analytics.ingest.demo import DEMO_SEASON, generate, seed_demo
+from sports_analytics.ingest.demo.season import DEMO_SEASON, generate
+from sports_analytics.ingest.demo.seed import seed_demo
 from sports_analytics.ingest.teams import NBA_TEAMS
 from tests.helpers.pgharness import make_settings
 

@@ -1,0 +1,1 @@
+"""The synthetic demo data: one season, or a history of several."""

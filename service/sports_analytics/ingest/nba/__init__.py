@@ -1,0 +1,1 @@
+"""The NBA stats API: client, mapping of its documents, and ``sync``."""

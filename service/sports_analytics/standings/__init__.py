@@ -1,0 +1,1 @@
+"""Standings: the one table the API, the pages and the season simulation share."""
