@@ -71,7 +71,7 @@ def _predict(settings: Settings, args: argparse.Namespace) -> int:
 DESCRIPTION = ("Basketball analytics on PostgreSQL: run the API, manage the schema, load\n"
                "games, compute features and win probabilities.")
 EXIT_CODES = ("exit codes: 0 done, 1 failed, 2 invalid configuration, 3 database unavailable,\n"
-              "65 bad input data, 69 NBA stats API unavailable")
+              "64 an argument out of range, 65 bad input data, 69 NBA stats API unavailable")
 # One example per command, shown by ``sports-analytics COMMAND --help``.
 EXAMPLES = {
     "serve": "sports-analytics serve",
@@ -83,6 +83,7 @@ EXAMPLES = {
     "check": "sports-analytics check",
     "features": "sports-analytics features --season 2025",
     "predict": "sports-analytics predict --season 2025",
+    "forecast": "sports-analytics forecast --season 2025 --sims 10000",
 }
 
 
@@ -120,6 +121,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sports_analytics.ingest.commands import add_data_commands
 
     add_data_commands(sub)
+    from sports_analytics.forecast.commands import add_forecast_command
+
+    add_forecast_command(sub)
     for p in (seed, ingest):
         p.add_argument("--no-analytics", action="store_true",
                        help="skip recomputing the features and predictions the new data affects")
