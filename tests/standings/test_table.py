@@ -18,6 +18,10 @@ def test_standings(client) -> None:
     for conf in ("East", "West"):
         rows = [row for row in body["items"] if row["conference"] == conf]
         assert [row["conference_rank"] for row in rows] == list(range(1, 16))
+        assert [row["seed"] for row in rows] == list(range(1, 16))
+        # the season is over: every seed is certain, and so is every mark
+        assert [row["clinched"] for row in rows] == ["playoffs"] * 6 + ["play_in"] * 4 + [None] * 5
+        assert [row["eliminated"] for row in rows] == [False] * 10 + [True] * 5
         assert rows[0]["games_behind"] == 0
         pcts = [row["win_pct"] for row in rows]
         assert pcts == sorted(pcts, reverse=True)
@@ -26,7 +30,7 @@ def test_standings(client) -> None:
             aw, al = map(int, row["away"].split("-"))
             lw, ll = map(int, row["last_10"].split("-"))
             assert (hw + aw, hl + al) == (row["wins"], row["losses"]) and lw + ll == 10
-            assert hw + hl == 41
+            assert hw + hl == 41 and row["neutral"] == "0-0"  # no neutral site in the demo
             assert row["win_pct"] == round(row["wins"] / 82, 3)
             lead = rows[0]
             assert row["games_behind"] == ((lead["wins"] - lead["losses"])

@@ -20,6 +20,7 @@ from sports_analytics.db.engine import make_engine
 from sports_analytics.db.read_pool import ReadPool
 from sports_analytics.db.readiness import ReadinessChecker
 from sports_analytics.insights.gemini import GeminiBriefer
+from sports_analytics.standings.cache import StandingsCache
 
 
 class State(TypedDict):
@@ -29,6 +30,7 @@ class State(TypedDict):
     read_engine: Engine  # SQLAlchemy for the read-only analytics routes (replica, if any)
     read_pool: ReadPool  # psycopg, for the JSON-in-SQL data routes (replica, if any)
     data_versions: DataVersionTracker  # ETag bookkeeping (api/caching.py)
+    standings: StandingsCache  # standings per data version, served from memory
     readiness: ReadinessChecker  # /readyz
     briefer: GeminiBriefer  # /insight: one genai.Client per process
 
@@ -37,11 +39,13 @@ def open_state(settings: Settings) -> State:
     engine = make_engine(settings)
     # DATABASE_READ_URL: the read-only routes get their own engine on the replica.
     replica = settings.sqlalchemy_read_url is not None
+    read_pool, data_versions = ReadPool(settings), DataVersionTracker()
     return State(
         engine=engine,
         read_engine=make_engine(settings, replica=True) if replica else engine,
-        read_pool=ReadPool(settings),
-        data_versions=DataVersionTracker(),
+        read_pool=read_pool,
+        data_versions=data_versions,
+        standings=StandingsCache(read_pool, data_versions),
         readiness=ReadinessChecker(settings),
         briefer=GeminiBriefer(settings),
     )
@@ -71,6 +75,10 @@ async def get_data_versions(request: Request) -> DataVersionTracker:
     return request.state.data_versions
 
 
+async def get_standings_cache(request: Request) -> StandingsCache:
+    return request.state.standings
+
+
 async def get_readiness(request: Request) -> ReadinessChecker:
     return request.state.readiness
 
@@ -87,6 +95,7 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 ReadEngineDep = Annotated[Engine, Depends(get_read_engine)]
 ReadPoolDep = Annotated[ReadPool, Depends(get_read_pool)]
 DataVersionsDep = Annotated[DataVersionTracker, Depends(get_data_versions)]
+StandingsCacheDep = Annotated[StandingsCache, Depends(get_standings_cache)]
 ReadinessDep = Annotated[ReadinessChecker, Depends(get_readiness)]
 BrieferDep = Annotated[GeminiBriefer, Depends(get_briefer)]
 AppSettingsDep = Annotated[Settings, Depends(get_settings)]

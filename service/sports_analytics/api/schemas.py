@@ -157,11 +157,18 @@ class StandingsRow(BaseModel):
     losses: int
     win_pct: float
     games_behind: float = Field(description="behind the conference leader")
-    home: str = Field(examples=["25-16"])
-    away: str = Field(examples=["19-22"])
+    home: str = Field(examples=["25-16"], description="home games, neutral sites excluded")
+    away: str = Field(examples=["19-22"], description="away games, neutral sites excluded")
+    neutral: str = Field(examples=["1-0"], description="neutral-site games")
     last_10: str = Field(examples=["7-3"])
-    streak: str = Field(examples=["W3"], description="W or L and the length of the run")
-    conference_rank: int
+    streak: str = Field(examples=["W3"], description="W or L and the length of the run; "
+                                                     "- before the first game")
+    conference_rank: int = Field(description="the same as seed")
+    seed: int = Field(ge=1, description="1-15 within the conference, by the NBA tie-breakers")
+    clinched: Literal["playoffs", "play_in"] | None = Field(
+        description="certain, whatever the games left: playoffs = a seed 1-6, "
+                    "play_in = a seed 1-10 (not yet certain of 1-6)")
+    eliminated: bool = Field(description="certain to finish 11th-15th: out of the play-in")
 
 
 class Standings(Page[StandingsRow]):

@@ -1,7 +1,8 @@
 """``GET /api/v1/standings``: the table of sports_analytics.standings, as JSON.
 
-The ETag embeds the data version, so a conditional request is answered 304 from memory (see
-api/caching.py).
+The worker's standings cache (standings/cache.py) computes a season once per data version and
+keeps each page's JSON bytes, so a repeated request costs no query. The ETag embeds the data
+version, so a conditional request is answered 304 from memory (see api/caching.py).
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Response
 
 from sports_analytics.api.caching import REVALIDATE_CACHE_CONTROL, etag_matches
-from sports_analytics.api.deps import DataVersionsDep, ReadPoolDep
+from sports_analytics.api.deps import DataVersionsDep, StandingsCacheDep
 from sports_analytics.api.games import IF_NONE_MATCH_DOC
 from sports_analytics.api.params import PaginationDep, SeasonQuery
-from sports_analytics.api.responses import json_response
 from sports_analytics.api.schemas import UNAVAILABLE, Standings
-from sports_analytics.standings.table import read_standings, standings_etag
+from sports_analytics.standings.table import standings_etag
 
 router = APIRouter(prefix="/api/v1/standings", tags=["standings"])
 
@@ -26,7 +26,7 @@ router = APIRouter(prefix="/api/v1/standings", tags=["standings"])
     **UNAVAILABLE},
     openapi_extra=IF_NONE_MATCH_DOC,
     summary="Conference standings (default: the latest season)")
-async def get_standings(versions: DataVersionsDep, reader: ReadPoolDep, page: PaginationDep,
+async def get_standings(versions: DataVersionsDep, cache: StandingsCacheDep, page: PaginationDep,
                         season: SeasonQuery = None,
                         if_none_match: Annotated[str | None, Header(include_in_schema=False)]
                         = None) -> Response:
@@ -37,10 +37,9 @@ async def get_standings(versions: DataVersionsDep, reader: ReadPoolDep, page: Pa
             if etag_matches(if_none_match, etag):
                 return Response(status_code=304, headers={
                     "ETag": etag, "Cache-Control": REVALIDATE_CACHE_CONTROL})
-    body, version = await read_standings(reader, season, page.limit, page.offset)
-    versions.observe(version)
+    body, version = await cache.page_json(season, page.limit, page.offset)
     etag = standings_etag(season, page.limit, page.offset, version)
     headers = {"ETag": etag, "Cache-Control": REVALIDATE_CACHE_CONTROL}
     if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
-    return json_response(body, headers)
+    return Response(body, media_type="application/json", headers=headers)

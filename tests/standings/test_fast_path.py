@@ -1,0 +1,83 @@
+"""The standings read path: computed once per data version, then served from memory."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import orjson
+import psycopg
+from fastapi.testclient import TestClient
+
+from sports_analytics.api.caching import VERSION_TTL_SECONDS
+from sports_analytics.app import create_app
+from sports_analytics.db.read_pool import ReadPool
+from sports_analytics.standings.build import build_rows
+from sports_analytics.standings.source import fetch_source
+from tests.helpers.pgharness import make_settings
+
+
+def _uncached_items(url: str) -> list[dict]:
+    async def run() -> list[dict]:
+        reader = ReadPool(make_settings(url))
+        try:
+            return build_rows((await fetch_source(reader, 2025))[0])
+        finally:
+            await reader.close()
+
+    return asyncio.run(run())
+
+
+def _count_queries(client: TestClient) -> list[str]:
+    reader = client.app_state["read_pool"]
+    seen: list[str] = []
+    original = reader.fetchrow
+
+    async def counting(sql, *args, **kwargs):
+        seen.append(sql)
+        return await original(sql, *args, **kwargs)
+
+    reader.fetchrow = counting
+    return seen
+
+
+def test_repeated_requests_cost_no_query_and_match_the_uncached_result(seeded_db_url) -> None:
+    with TestClient(create_app(make_settings(seeded_db_url))) as client:
+        first = client.get("/api/v1/standings", params={"season": 2025})
+        assert first.status_code == 200
+        queries = _count_queries(client)
+        for _ in range(30):
+            again = client.get("/api/v1/standings", params={"season": 2025})
+            assert again.content == first.content
+            assert again.headers["etag"] == first.headers["etag"]
+        assert len(queries) <= 1  # at most one version check in the TTL window
+        paged = client.get("/api/v1/standings", params={"season": 2025, "limit": 7,
+                                                        "offset": 12}).json()
+    items = first.json()["items"]
+    assert paged["items"] == items[12:19] and paged["total"] == 30
+    assert orjson.loads(orjson.dumps(_uncached_items(seeded_db_url))) == items
+
+
+def test_a_write_is_served_after_the_version_ttl(seeded_db_url) -> None:
+    with TestClient(create_app(make_settings(seeded_db_url))) as client:
+        before = client.get("/api/v1/standings")
+        home = before.json()["items"]
+        with psycopg.connect(seeded_db_url) as conn:
+            winner = conn.execute(
+                "UPDATE games SET home_score = away_score, away_score = home_score "
+                "WHERE id = 1 RETURNING (SELECT abbreviation FROM teams WHERE id = "
+                "CASE WHEN home_score > away_score THEN home_team_id ELSE away_team_id END)"
+            ).fetchone()[0]
+            conn.execute("SELECT nextval('data_version_seq')")
+            conn.execute("INSERT INTO data_versions (version) "
+                         "SELECT last_value FROM data_version_seq")
+        time.sleep(VERSION_TTL_SECONDS + 0.1)
+        queries = _count_queries(client)
+        after = client.get("/api/v1/standings")
+        assert after.headers["etag"] != before.headers["etag"]
+        assert len(queries) == 2  # the version check, then the one statement of the new data
+        wins_before = {r["team"]: r["wins"] for r in home}
+        wins_after = {r["team"]: r["wins"] for r in after.json()["items"]}
+        assert wins_after[winner] == wins_before[winner] + 1
+        assert client.get("/api/v1/standings", headers={
+            "If-None-Match": after.headers["etag"]}).status_code == 304
