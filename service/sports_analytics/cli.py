@@ -84,6 +84,8 @@ EXAMPLES = {
     "features": "sports-analytics features --season 2025",
     "predict": "sports-analytics predict --season 2025",
     "forecast": "sports-analytics forecast --season 2025 --sims 10000",
+    "train": "sports-analytics train",
+    "evaluate": "sports-analytics evaluate --season 2025",
 }
 
 
@@ -124,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sports_analytics.forecast.commands import add_forecast_command
 
     add_forecast_command(sub)
+    from sports_analytics.modeling.commands import add_model_commands
+
+    add_model_commands(sub)
     for p in (seed, ingest):
         p.add_argument("--no-analytics", action="store_true",
                        help="skip recomputing the features and predictions the new data affects")

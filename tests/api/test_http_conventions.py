@@ -11,7 +11,7 @@ import pytest
 # GET URLs outside the OpenAPI document; the schema's own GET routes are added from it.
 EXTRA_GET_URLS = ["/openapi.json", "/docs", "/redoc", "/docs/assets/swagger-ui-bundle.js",
                   "/metrics"]
-SAMPLE_PATH_VALUES = {"abbreviation": "BOS", "player_id": "1", "game_id": "1"}
+SAMPLE_PATH_VALUES = {"abbreviation": "BOS", "player_id": "1", "game_id": "1", "name": "elo_v1"}
 JSON_URLS = [
     "/api/v1/teams", "/api/v1/teams/BOS", "/api/v1/players", "/api/v1/players/1",
     "/api/v1/games", "/api/v1/games/1", "/api/v1/standings", "/api/v1/predictions",

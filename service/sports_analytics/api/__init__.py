@@ -6,6 +6,7 @@ from sports_analytics.api import (
     analytics,
     forecast,
     games,
+    models,
     ops,
     players,
     schedule,
@@ -22,4 +23,5 @@ ROUTERS: list[APIRouter] = [
     standings.router,
     analytics.router,
     forecast.router,
+    models.router,
 ]

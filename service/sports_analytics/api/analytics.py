@@ -97,6 +97,9 @@ class ModelAccuracy(BaseModel):
     accuracy: float | None
     brier_score: float | None = Field(description="mean squared error of the home win prob")
     log_loss: float | None
+    ece: float | None = Field(
+        description="expected calibration error: the game-weighted mean of |mean predicted - "
+                    "observed rate| over the calibration buckets")
     calibration: list[CalibrationBucket]
 
 
@@ -226,7 +229,18 @@ def prediction_accuracy(
             if season is None:
                 return Accuracy(season=None, models=[])
         models = accuracy_report(conn, season, model)
-    return Accuracy(season=season, models=[ModelAccuracy(**m) for m in models])
+    return Accuracy(season=season, models=[ModelAccuracy(**m, ece=_ece(m["calibration"]))
+                                           for m in models])
+
+
+def _ece(buckets: list[dict[str, Any]]) -> float | None:
+    """Expected calibration error from the 10-bucket table (modeling/metrics.py, same bins)."""
+    scored = [b for b in buckets if b["games"]]
+    total = sum(b["games"] for b in scored)
+    if not total:
+        return None
+    return round(sum(b["games"] * abs(b["mean_predicted"] - b["observed_rate"])
+                     for b in scored) / total, 5)
 
 
 @router.get("/games/{game_id}/insight", response_model=GameInsight, responses=NOT_FOUND,

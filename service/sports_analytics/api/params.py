@@ -87,9 +87,10 @@ def any_case(*choices: str) -> BeforeValidator:
 ConferenceQuery = Annotated[Literal["East", "West"] | None,
                             Query(description="East or West, in any letter case"),
                             any_case("East", "West")]
-ModelQuery = Annotated[Literal["elo_v1", "home_always"] | None,
-                       Query(description="elo_v1 or home_always, in any letter case"),
-                       any_case("elo_v1", "home_always")]
+ModelQuery = Annotated[Literal["elo_v1", "home_always", "elo_v2", "logistic"] | None,
+                       Query(description="elo_v1, home_always, elo_v2 or logistic, in any "
+                                         "letter case"),
+                       any_case("elo_v1", "home_always", "elo_v2", "logistic")]
 GameStatusQuery = Annotated[Literal["scheduled", "final"] | None, Query(
     description="only scheduled (not yet played) or final games, in any letter case"),
     any_case("scheduled", "final")]

@@ -32,7 +32,7 @@ from sports_analytics.modeling.metrics import score
 log = structlog.get_logger(__name__)
 
 HOLDOUT_GAMES = 1230
-MIN_HISTORY = {"elo_v2": 100, "logistic": logistic.MIN_TRAIN_GAMES + 100}
+MIN_HISTORY = {"elo_v2": 300, "logistic": logistic.MIN_TRAIN_GAMES + 100}
 LOCK = "SELECT pg_advisory_xact_lock(hashtext('sports_analytics.train'))"
 
 
