@@ -49,6 +49,16 @@ def run_forecast(engine: Engine, season: int | None = None, *, sims: int = DEFAU
     return result
 
 
+_HAS_RUN = text("SELECT EXISTS (SELECT 1 FROM forecast_runs WHERE season = "
+               "coalesce(:season, (SELECT max(season) FROM games)))")
+
+
+def has_forecast(engine: Engine, season: int | None) -> bool:
+    """Whether a run of ``season`` (default: the latest with games) is stored."""
+    with engine.connect() as conn:
+        return bool(conn.execute(_HAS_RUN, {"season": season}).scalar())
+
+
 def forecast_cli(settings: Settings, *, season: int | None, sims: int, seed: int | None,
                  lock_wait: float) -> dict[str, Any]:
     with job_engine(settings, application_name="sports-analytics-forecast",

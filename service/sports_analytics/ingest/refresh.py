@@ -1,4 +1,5 @@
-"""``sports-analytics refresh``: the nightly job. Sync (or a CSV directory), features, predictions.
+"""``sports-analytics refresh``: the nightly job. Sync (or a CSV directory), features,
+predictions, then the season forecast (forecast/) when the data changed.
 
 * **One at a time.** The run holds the session advisory lock ``LockKey.REFRESH`` from start to
   end. A second refresh started meanwhile exits 0 with "refresh already running" (or, with
@@ -158,8 +159,10 @@ def refresh(settings: Settings, *, from_csv: str | Path | None = None, season: i
             return {"outcome": "skipped"}
         run_id = _record_start(engine, source, season)
         try:
+            before = _data_version(engine)
             counts = _run(settings, engine, from_csv=Path(from_csv) if from_csv else None,
                           season=season or current_season(), season_type=season_type, full=full)
+            counts["forecast"] = _forecast(engine, season, changed=_data_version(engine) != before)
         except BaseException as exc:
             _record_failure(engine, run_id, exc)
             raise
@@ -170,6 +173,24 @@ def refresh(settings: Settings, *, from_csv: str | Path | None = None, season: i
              data_version=version, seconds=seconds)
     return {"outcome": "success", "run_id": run_id, "counts": counts, "seconds": seconds,
             "data_version": version}
+
+
+def _forecast(engine: Engine, season: int | None, *, changed: bool) -> dict[str, Any]:
+    """After the predictions: a new season forecast when the data changed (or the season has
+    none yet). A season that cannot be forecast (no games, too few teams) is skipped, with
+    the reason in the run's counts; the refresh itself succeeded."""
+    from sports_analytics.exceptions import CommandFailed
+    from sports_analytics.forecast.run import has_forecast, run_forecast
+
+    if not changed and has_forecast(engine, season):
+        return {"skipped": "no new data since the last forecast"}
+    try:
+        done = run_forecast(engine, season)
+    except CommandFailed as exc:
+        log.warning("forecast skipped", season=season, reason=str(exc))
+        return {"skipped": str(exc)}
+    return {k: done[k] for k in ("run_id", "season", "sims", "games_remaining", "model",
+                                 "seconds")}
 
 
 def _data_version(engine: Engine) -> int:

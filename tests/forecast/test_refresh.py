@@ -1,0 +1,70 @@
+"""``refresh`` runs the forecast after the predictions when the data changed, and only then."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+
+from sports_analytics.ingest.teams import NBA_TEAMS
+from tests.helpers.fake_stats import FakeGame, FakeStats
+from tests.helpers.syncharness import rows, run_cli, scalar
+
+pytestmark = pytest.mark.timeout(300)
+
+FIRST_DAY = dt.date(2026, 10, 20)
+NIGHTS, FINAL_NIGHTS = 12, 8  # 15 games a night: 120 final, 60 scheduled
+
+
+def _season() -> list[FakeGame]:
+    """Every team plays every night (a round-robin rotation); the first nights are final."""
+    teams = [t.abbreviation for t in NBA_TEAMS]
+    ring, games = teams[1:], []
+    for night in range(NIGHTS):
+        lineup = [teams[0], *ring]
+        for i in range(15):
+            a, b = lineup[i], lineup[-1 - i]
+            home, away = (a, b) if (night + i) % 2 else (b, a)
+            n = len(games) + 1
+            games.append(FakeGame(f"00226{n:05d}", FIRST_DAY + dt.timedelta(days=night),
+                                  dt.time(19, 30), home, away, night < FINAL_NIGHTS, n))
+        ring = ring[-1:] + ring[:-1]
+    return games
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeStats]:
+    server = FakeStats(first_day=FIRST_DAY, games=_season(), roster_size=2).start()
+    yield server
+    server.stop()
+
+
+def _refresh(db: str, fake: FakeStats) -> None:
+    done = run_cli(db, fake, "refresh", "--season", "2026", timeout=240)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+
+
+def test_refresh_stores_a_forecast_when_data_changed(migrated_db_url: str,
+                                                     fake: FakeStats) -> None:
+    _refresh(migrated_db_url, fake)
+    runs = rows(migrated_db_url, "SELECT season, sims, games_remaining, data_version "
+                                 "FROM forecast_runs ORDER BY id")
+    assert [(r.season, r.sims, r.games_remaining) for r in runs] == [(2026, 10_000, 60)]
+    assert scalar(migrated_db_url, "SELECT count(*) FROM forecast_teams") == 30
+    counts = rows(migrated_db_url, "SELECT counts FROM refresh_runs ORDER BY id")[-1].counts
+    assert counts["forecast"]["games_remaining"] == 60 and counts["forecast"]["sims"] == 10_000
+
+    version = scalar(migrated_db_url, "SELECT max(version) FROM data_versions")
+    _refresh(migrated_db_url, fake)  # nothing new upstream: no new run, no new data version
+    assert scalar(migrated_db_url, "SELECT count(*) FROM forecast_runs") == 1
+    assert scalar(migrated_db_url, "SELECT max(version) FROM data_versions") == version
+    counts = rows(migrated_db_url, "SELECT counts FROM refresh_runs ORDER BY id")[-1].counts
+    assert "skipped" in counts["forecast"]
+
+    for g in fake.games:  # one more night goes final
+        if g.day == FIRST_DAY + dt.timedelta(days=FINAL_NIGHTS):
+            fake.finish(g.game_id)
+    _refresh(migrated_db_url, fake)
+    latest = rows(migrated_db_url, "SELECT games_remaining FROM forecast_runs ORDER BY id")
+    assert [r.games_remaining for r in latest] == [60, 45]
