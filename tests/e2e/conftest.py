@@ -5,8 +5,8 @@ unless ``RUN_E2E=1`` (set by ``.ci/run``): then they fail loudly, because CI pro
 
 Fixtures
 - ``docker_engine``: the engine's server version (skips/fails as above).
-- ``app_image``: the repo's Dockerfile built once per session with the legacy builder
-  (``DOCKER_BUILDKIT=0``, the lowest common denominator); returns the image tag.
+- ``app_image``: the repo's Dockerfile built once per test run (shared by the pytest-xdist
+  workers) with the legacy builder (``DOCKER_BUILDKIT=0``); returns the image tag.
 - ``compose_project``: a factory of :class:`ComposeProject` with a unique project name and a
   free loopback ``API_PORT``; every project is torn down (``down -v``) after the test, pass or fail.
 """
@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.helpers import runshare
 
 HERE = Path(__file__).resolve().parent
 REPO_ROOT = HERE.parents[1]
@@ -119,10 +121,11 @@ def docker(*args: str, check: bool = True, timeout: float = 120, env: dict[str, 
 
 
 def build_image(tag: str, *, context: Path = REPO_ROOT, dockerfile: str = "Dockerfile",
-                buildkit: bool = False, build_args: dict[str, str] | None = None,
+                build_args: dict[str, str] | None = None,
                 no_cache: bool = False, timeout: float = BUILD_TIMEOUT) -> float:
     """Build an image; returns the wall time in seconds."""
-    env = dict(os.environ, DOCKER_BUILDKIT="1" if buildkit else "0")
+    # the legacy builder: the engine CI uses has no buildx plugin, so BuildKit is not there
+    env = dict(os.environ, DOCKER_BUILDKIT="0")
     args = ["build", "-t", tag, "-f", str(context / dockerfile)]
     for key, value in (build_args or {}).items():
         args += ["--build-arg", f"{key}={value}"]
@@ -236,37 +239,32 @@ def docker_engine() -> str:
     return version
 
 
-_SESSION_IMAGE: list[str] = []
+def _build_app_image() -> dict[str, Any]:
+    tag = f"sports-analytics:{unique_name('e2e-')}"
+    build_image(
+        tag,
+        build_args={
+            "APP_VERSION": E2E_APP_VERSION,
+            "GIT_SHA": E2E_GIT_SHA,
+            "BUILD_TIME": E2E_BUILD_TIME,
+            "SOURCE_URL": E2E_SOURCE_URL,
+        },
+    )
+    # the layers stay cached for the next run; only this run's tag goes
+    return {"tag": tag, "release": {"run": [["docker", "rmi", tag]]}}
 
 
 @pytest.fixture(scope="session")
-def app_image(docker_engine: str) -> Iterator[str]:
-    """The repo's Dockerfile, built once per session with the legacy builder."""
+def app_image(docker_engine: str) -> str:
+    """The repo's Dockerfile, built once per test run with the legacy builder.
+
+    Built by the first pytest-xdist worker that needs it and reused by the others (and by
+    tests/reliability, which re-exports this fixture); removed when the run ends.
+    """
     override = os.environ.get("E2E_APP_IMAGE")  # reuse an image a developer built already
     if override:
-        yield override
-        return
-    # tests/reliability re-exports this fixture, which gives it a second session-scoped
-    # instance: both share the one build.
-    first = not _SESSION_IMAGE
-    if first:
-        tag = f"sports-analytics:{unique_name('e2e-')}"
-        build_image(
-            tag,
-            build_args={
-                "APP_VERSION": E2E_APP_VERSION,
-                "GIT_SHA": E2E_GIT_SHA,
-                "BUILD_TIME": E2E_BUILD_TIME,
-                "SOURCE_URL": E2E_SOURCE_URL,
-            },
-        )
-        _SESSION_IMAGE.append(tag)
-    try:
-        yield _SESSION_IMAGE[0]
-    finally:
-        if first:
-            # the layers stay cached for the next run; only this session's tag goes
-            docker("rmi", _SESSION_IMAGE.pop(), check=False)
+        return override
+    return str(runshare.once("app_image", _build_app_image)["tag"])
 
 
 @pytest.fixture

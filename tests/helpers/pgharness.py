@@ -51,12 +51,15 @@ class PgCluster:
         self._run("initdb", "-D", str(self.datadir), "-U", self.user, "-A", "trust", "-E", "UTF8",
                   "--no-sync")
 
-    def _run(self, tool: str, *args: str) -> None:
+    def _argv(self, tool: str, *args: str) -> list[str]:
         cmd = [str(self.bindir / tool), *args]
         if self._as_postgres:
             cmd = ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", *cmd]
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                       cwd=self.root)
+        return cmd
+
+    def _run(self, tool: str, *args: str) -> None:
+        subprocess.run(self._argv(tool, *args), check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, cwd=self.root)
 
     def start(self) -> None:
         opts = (f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
@@ -78,6 +81,12 @@ class PgCluster:
         if self.is_running():
             self.stop("immediate")
         shutil.rmtree(self.root, ignore_errors=True)
+
+    def release_spec(self) -> dict[str, list]:
+        """What :meth:`destroy` does, as data for a process that did not start the cluster
+        (see tests/helpers/runshare.py)."""
+        stop = self._argv("pg_ctl", "-D", str(self.datadir), "-m", "immediate", "-w", "stop")
+        return {"run": [stop], "remove": [str(self.root)]}
 
 
 def wait_for(url: str, timeout: float = 30.0) -> None:

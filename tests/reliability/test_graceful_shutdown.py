@@ -110,5 +110,6 @@ def _waiting_on_lock(url: str) -> int:
     with psycopg.connect(url, autocommit=True) as conn:
         row = conn.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
-            "AND application_name LIKE 'sports-analytics%'").fetchone()
+            "AND application_name LIKE 'sports-analytics%' "
+            "AND datname = current_database()").fetchone()
     return int(row[0]) if row else 0

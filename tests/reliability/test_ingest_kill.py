@@ -75,7 +75,7 @@ def _ingest_blocked_mid_write(url: str) -> bool:
     with psycopg.connect(make_conninfo(url), autocommit=True) as conn:
         row = conn.execute(
             "SELECT count(*) FROM pg_stat_activity a WHERE a.application_name = %s "
-            "AND a.wait_event_type = 'Lock' AND EXISTS (SELECT 1 FROM pg_locks l "
+            "AND a.datname = current_database() AND a.wait_event_type = 'Lock' AND EXISTS (SELECT 1 FROM pg_locks l "
             "WHERE l.pid = a.pid AND l.relation = 'games'::regclass "
             "AND l.mode = 'RowExclusiveLock' AND l.granted)", (APP_NAME,)).fetchone()
     return bool(row and row[0])
@@ -83,8 +83,9 @@ def _ingest_blocked_mid_write(url: str) -> bool:
 
 def _ingest_backends(url: str) -> int:
     with psycopg.connect(make_conninfo(url), autocommit=True) as conn:
-        row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
-                           (APP_NAME,)).fetchone()
+        # this database only: other test processes may run ingests on the same server
+        row = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s "
+                           "AND datname = current_database()", (APP_NAME,)).fetchone()
     return int(row[0]) if row else 0
 
 
