@@ -100,8 +100,10 @@ def test_serve_exports_route_spans_with_db_children(serve_factory, receiver, fak
     assert r.status_code == 200 and fake_gemini.requests, r.text
     assert httpx.get(f"{served.base_url}/no/such/path/{GAME_ID}",
                      headers=_traceparent(trace_id=trace_nope)).status_code == 404
-    for _ in range(20):  # spread over both workers; probes are not traced by default
-        httpx.get(served.base_url + "/healthz", headers=_traceparent(trace_id="3" * 32))
+    for _ in range(10):  # spread over both workers; probes and scrapes are not traced by default
+        for path in ("/healthz", "/readyz", "/metrics"):
+            assert httpx.get(served.base_url + path,
+                             headers=_traceparent(trace_id="3" * 32)).status_code == 200
     assert served.terminate() == 0
     spans = receiver.wait_for(lambda s: any(x.trace_id == trace_nope for x in s))
 
@@ -307,7 +309,7 @@ def test_shutdown_is_bounded_when_the_collector_hangs(serve_factory, migrated_db
                         OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{hole.getsockname()[1]}",
                         OTEL_EXPORTER_OTLP_TIMEOUT="60", OTEL_BSP_SCHEDULE_DELAY="600000")
         served = serve_factory(env)
-        assert httpx.get(served.base_url + "/version").status_code == 200
+        assert httpx.get(served.base_url + "/version", headers=_traceparent()).status_code == 200
         started = time.monotonic()
         assert served.terminate() == 0
         # GRACEFUL_TIMEOUT is 10 s; each worker gives its flush a third of it.
@@ -318,3 +320,112 @@ def test_shutdown_is_bounded_when_the_collector_hangs(serve_factory, migrated_db
         hole.close()
         for conn in held:
             conn.close()
+
+
+def _server_spans(spans: list[Span]) -> list[Span]:
+    return [s for s in spans if s.kind == "SPAN_KIND_SERVER"]
+
+
+def test_ratio_zero_traces_only_what_a_sampled_caller_asks_for(serve_factory, receiver,
+                                                               shared_seeded_db_url):
+    env = _base_env(shared_seeded_db_url, OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint,
+                    OTEL_TRACES_SAMPLER_ARG="0")
+    served = serve_factory(env)
+    unsampled = {"traceparent": f"00-{'5' * 32}-{PARENT_ID}-00"}
+    for n in range(10):
+        assert httpx.get(f"{served.base_url}/api/v1/games/{n + 1}").status_code == 200
+        assert httpx.get(f"{served.base_url}/api/v1/games/{n + 1}",
+                         headers=unsampled).status_code == 200
+    assert httpx.get(f"{served.base_url}/api/v1/games/{GAME_ID}",
+                     headers=_traceparent()).status_code == 200
+    assert served.terminate() == 0
+    spans = receiver.wait_for(lambda s: any(x.trace_id == TRACE_ID for x in s))
+    time.sleep(0.3)  # anything else the workers flushed on the way out has arrived too
+    spans = receiver.snapshot()
+    # The sampled caller's request is traced in full (server span and its statements) ...
+    box = _one(spans, "GET /api/v1/games/{game_id}", TRACE_ID)
+    assert box.parent_span_id == PARENT_ID
+    assert [s for s in _children(spans, box) if s.attributes.get("db.system") == "postgresql"]
+    # ... and nothing else: no root traces at ratio 0, no trace the caller chose not to sample.
+    assert {s.trace_id for s in spans} == {TRACE_ID}, {(s.name, s.trace_id) for s in spans}
+    started = [line for line in served.log_lines() if line.get("event") == "tracing enabled"]
+    assert started and all("TraceIdRatioBased{0.0}" in line["sampler"] for line in started)
+
+
+def test_default_sampling_keeps_about_a_tenth_of_new_traces(serve_factory, receiver,
+                                                            migrated_db_url):
+    served = serve_factory(_base_env(migrated_db_url,
+                                     OTEL_EXPORTER_OTLP_ENDPOINT=receiver.endpoint))
+    with httpx.Client(base_url=served.base_url) as client:
+        for _ in range(400):
+            assert client.get("/version").status_code == 200
+    assert served.terminate() == 0
+    time.sleep(0.5)
+    traced = _server_spans(receiver.snapshot())
+    # Binomial(400, 0.1): mean 40, standard deviation 6; 1.0 or 0 would be far outside.
+    assert 15 <= len(traced) <= 75, len(traced)
+    assert all(not s.parent_span_id and s.name == "GET /version" for s in traced)
+    started = [line for line in served.log_lines() if line.get("event") == "tracing enabled"]
+    assert started and {line["sampler"].split(",")[0] for line in started} == {
+        "ParentBased{root:TraceIdRatioBased{0.1}"}
+
+
+def test_a_collector_that_never_answers_does_not_slow_requests(serve_factory, migrated_db_url):
+    """Spans leave from the batch processor's thread: a stuck export never blocks a request.
+
+    Every request is sampled and the batch is one span, so the exporter thread is stuck in its
+    first POST (timeout 60 s) from the first request on; an exporter on the request path would
+    hold that request for the whole timeout.
+    """
+    hole = socket.create_server(("127.0.0.1", 0))
+    held: list[socket.socket] = []
+
+    def hold() -> None:
+        with contextlib.suppress(OSError):
+            while True:
+                held.append(hole.accept()[0])
+
+    threading.Thread(target=hold, daemon=True).start()
+    try:
+        env = _base_env(migrated_db_url,
+                        OTEL_EXPORTER_OTLP_ENDPOINT=f"http://127.0.0.1:{hole.getsockname()[1]}",
+                        OTEL_EXPORTER_OTLP_TIMEOUT="60", OTEL_TRACES_SAMPLER_ARG="1",
+                        OTEL_BSP_SCHEDULE_DELAY="10", OTEL_BSP_MAX_EXPORT_BATCH_SIZE="1")
+        served = serve_factory(env)
+        slowest = 0.0
+        with httpx.Client(base_url=served.base_url, timeout=30) as client:
+            for _ in range(40):
+                started = time.monotonic()
+                assert client.get("/version").status_code == 200
+                slowest = max(slowest, time.monotonic() - started)
+        deadline = time.monotonic() + 5
+        while not held and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert held, "the exporter never connected to the collector"
+        assert slowest < 2.0, slowest
+        served.kill()
+    finally:
+        hole.close()
+        for conn in held:
+            conn.close()
+
+
+@pytest.mark.parametrize(("env", "default", "expected"), [
+    ({}, 0.1, "ParentBased{root:TraceIdRatioBased{0.1}"),
+    ({}, 1.0, "ParentBased{root:TraceIdRatioBased{1.0}"),
+    ({"OTEL_TRACES_SAMPLER_ARG": "0.25"}, 0.1, "ParentBased{root:TraceIdRatioBased{0.25}"),
+    ({"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0"}, 0.1,
+     "ParentBased{root:TraceIdRatioBased{0.0}"),
+    ({"OTEL_TRACES_SAMPLER_ARG": "1.5"}, 0.1, "ParentBased{root:TraceIdRatioBased{0.1}"),
+    ({"OTEL_TRACES_SAMPLER_ARG": "a tenth"}, 0.1, "ParentBased{root:TraceIdRatioBased{0.1}"),
+    ({"OTEL_TRACES_SAMPLER": "always_off"}, 0.1, None),
+], ids=["default", "command-default", "ratio", "ratio-zero", "above-one", "not-a-number",
+        "other-sampler"])
+def test_sampler_from_the_environment(env, default, expected):
+    from sports_analytics.telemetry import make_sampler
+
+    sampler = make_sampler(default, env)
+    if expected is None:
+        assert sampler is None  # the SDK builds the named sampler itself
+    else:
+        assert sampler.get_description().split(",")[0] == expected

@@ -57,6 +57,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "and AI game briefs."
         ),
         lifespan=lifespan,
+        # server spans from FastAPI's own OpenTelemetry integration, when tracing is on
+        telemetry=telemetry.fastapi_config(),
         # served by api/docs.py: Swagger UI assets from the package, labelled routes
         openapi_url=None,
         docs_url=None,
@@ -71,5 +73,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(docs.router)
     for router in PAGE_ROUTERS:
         app.include_router(router)
-    telemetry.instrument_app(app)
     return app

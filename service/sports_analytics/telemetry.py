@@ -7,7 +7,14 @@ Configuration is the standard ``OTEL_*`` environment and nothing else; the SDK r
   exporter thread, no instrumentation.
 * ``OTEL_SERVICE_NAME`` / ``OTEL_RESOURCE_ATTRIBUTES`` -> :meth:`Resource.create` (the service
   name defaults to ``sports-analytics``; ``process.pid`` tells the gunicorn workers apart).
-* ``OTEL_TRACES_SAMPLER`` / ``OTEL_TRACES_SAMPLER_ARG`` -> the ``TracerProvider``'s sampler.
+* sampling is head-based and follows the caller: ``parentbased_traceidratio``. A request that
+  carries a sampled ``traceparent`` is traced, one that carries an unsampled one is not, and a
+  trace that starts here is kept with probability ``OTEL_TRACES_SAMPLER_ARG``, by default
+  :data:`REQUEST_SAMPLE_RATIO` (0.1) in the server and :data:`COMMAND_SAMPLE_RATIO` (1.0) for a
+  batch command (one trace per run, rare and worth keeping). Any other ``OTEL_TRACES_SAMPLER``
+  (``parentbased_always_on``, ``always_off``, ...) is built by the SDK with its standard meaning.
+  An unsampled request costs little: its spans are non-recording and no attribute is built
+  for them (measured in docs/benchmarks.md, "Tracing").
 * Spans leave over OTLP HTTP/protobuf (``OTLPSpanExporter()`` reads its endpoint, headers,
   timeout and compression from the environment) through a ``BatchSpanProcessor``.
 
@@ -18,12 +25,17 @@ graceful timeout (lifespan shutdown and ``worker_exit``).
 
 What is traced:
 
-* server spans from the FastAPI instrumentation, named ``METHOD /route/{template}``; a path
-  that matches no route gets the bare method as its name and an unknown verb ``HTTP``, so names
-  stay bounded. W3C ``traceparent``/``tracestate`` are extracted from the request (the default
-  propagators). The probes and ``/metrics`` are not traced unless
-  ``OTEL_PYTHON_FASTAPI_EXCLUDED_URLS`` (or ``OTEL_PYTHON_EXCLUDED_URLS``) says otherwise; an
-  empty value traces them too;
+* one server span per request from FastAPI's own OpenTelemetry integration
+  (``FastAPI(telemetry=...)``, :func:`fastapi_config`), named ``METHOD /route/{template}`` once
+  the router has matched (it reuses the router's match rather than matching every route a
+  second time, as the contrib ASGI instrumentation did); a path that matches no route gets the
+  bare method as its name and an unknown verb ``HTTP``, so names stay bounded. W3C
+  ``traceparent``/``tracestate`` are extracted from the request (the default propagators).
+  FastAPI's per-operation spans, metrics and log records stay off: one span per request, and
+  Prometheus and structlog already cover the rest. The probes and ``/metrics`` are not traced
+  unless ``OTEL_PYTHON_FASTAPI_EXCLUDED_URLS`` (or ``OTEL_PYTHON_EXCLUDED_URLS``) says
+  otherwise: comma-separated regexes searched in the request path; an empty value traces them
+  too;
 * every psycopg statement: ``PsycopgInstrumentor`` wraps ``psycopg.connect`` (used by the
   SQLAlchemy engine) and ``psycopg.AsyncConnection.connect`` (used by the read pool of the data
   routes). ``db.statement`` is the SQL text with its ``%(name)s`` placeholders; parameter
@@ -46,10 +58,13 @@ import os
 import threading
 from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from opentelemetry import trace
+
+if TYPE_CHECKING:
+    from fastapi.telemetry import TelemetryConfig
 
 log = structlog.get_logger(__name__)
 
@@ -58,8 +73,12 @@ ENDPOINT_VARS = ("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPO
 # Commands that do not get a root span: ``serve`` becomes the gunicorn master (os.execv).
 UNTRACED_COMMANDS = frozenset({"serve"})
 FLUSH_TIMEOUT_S = 5.0
-# The per-request send/receive spans of the ASGI instrumentation add cost and no insight.
-EXCLUDED_ASGI_SPANS: list[Any] = ["receive", "send"]
+# Share of the traces starting in the server that are kept: every request costs the same, so a
+# tenth keeps the overhead low (docs/benchmarks.md) and still shows every route within minutes.
+REQUEST_SAMPLE_RATIO = 0.1
+# A batch command is one trace per run: rare, long, and the one record of what the run did.
+COMMAND_SAMPLE_RATIO = 1.0
+RATIO_SAMPLER = "parentbased_traceidratio"
 # Kubelet probes and Prometheus scrapes: frequent, uniform, not worth a trace each.
 DEFAULT_EXCLUDED_URLS = "/healthz$,/readyz$,/metrics$"
 EXCLUDED_URLS_VARS = ("OTEL_PYTHON_FASTAPI_EXCLUDED_URLS", "OTEL_PYTHON_EXCLUDED_URLS")
@@ -82,25 +101,62 @@ def active() -> bool:
     return _provider is not None and _provider_pid == os.getpid()
 
 
-def setup() -> Any:
-    """Start tracing in this process if it is enabled; idempotent. Returns the provider or None."""
+def setup(default_ratio: float = REQUEST_SAMPLE_RATIO) -> Any:
+    """Start tracing in this process if it is enabled; idempotent. Returns the provider or None.
+
+    ``default_ratio`` is the share of new traces kept when ``OTEL_TRACES_SAMPLER_ARG`` is unset.
+    """
     global _provider, _provider_pid
     if not enabled():
         return None
     with _lock:
         if active():
             return _provider
-        provider = _make_provider()
+        provider = _make_provider(default_ratio)
         trace.set_tracer_provider(provider)
         _instrument_libraries(provider)
         _provider, _provider_pid = provider, os.getpid()
     atexit.register(shutdown)
     log.info("tracing enabled", exporter="otlp/http+protobuf",
-             service_name=provider.resource.attributes.get("service.name"))
+             service_name=provider.resource.attributes.get("service.name"),
+             sampler=provider.sampler.get_description())
     return provider
 
 
-def _make_provider() -> Any:
+def sample_ratio(default: float, environ: MutableMapping[str, str] | None = None) -> float:
+    """``OTEL_TRACES_SAMPLER_ARG`` when it is a number from 0 to 1, else ``default``.
+
+    A value outside that range is logged and ignored (as the SDK does) rather than failing the
+    worker: tracing must never keep the service from starting.
+    """
+    env = os.environ if environ is None else environ
+    raw = env.get("OTEL_TRACES_SAMPLER_ARG", "").strip()
+    if not raw:
+        return default
+    try:
+        ratio = float(raw)
+    except ValueError:
+        ratio = -1.0
+    if not 0.0 <= ratio <= 1.0:
+        log.warning("OTEL_TRACES_SAMPLER_ARG is not a ratio from 0 to 1; using the default",
+                    value=raw[:32], ratio=default)
+        return default
+    return ratio
+
+
+def make_sampler(default_ratio: float, environ: MutableMapping[str, str] | None = None) -> Any:
+    """Parent-based ratio sampling unless ``OTEL_TRACES_SAMPLER`` names another sampler (None:
+    the SDK builds that one from the environment)."""
+    from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+
+    env = os.environ if environ is None else environ
+    name = env.get("OTEL_TRACES_SAMPLER", "").strip().lower()
+    if name not in ("", RATIO_SAMPLER):
+        return None
+    return ParentBased(TraceIdRatioBased(sample_ratio(default_ratio, env)))
+
+
+def _make_provider(default_ratio: float) -> Any:
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
     from opentelemetry.sdk.resources import SERVICE_NAME, Resource
     from opentelemetry.sdk.trace import TracerProvider
@@ -109,8 +165,10 @@ def _make_provider() -> Any:
     resource = Resource.create({"process.pid": os.getpid()})
     if str(resource.attributes.get(SERVICE_NAME, "")).startswith("unknown_service"):
         resource = resource.merge(Resource({SERVICE_NAME: DEFAULT_SERVICE_NAME}))
-    # Sampler: from OTEL_TRACES_SAMPLER(_ARG) when no sampler is passed.
-    provider = TracerProvider(resource=resource, shutdown_on_exit=False)
+    # sampler=None: the SDK reads OTEL_TRACES_SAMPLER(_ARG) itself.
+    provider = TracerProvider(resource=resource, sampler=make_sampler(default_ratio),
+                              shutdown_on_exit=False)
+    # Batch, never Simple: the exporter posts from the processor's own thread, off the request.
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     return provider
 
@@ -129,20 +187,33 @@ def _instrument_libraries(provider: Any) -> None:
             instrumentor.instrument(tracer_provider=provider)
 
 
-def instrument_app(app: Any) -> None:
-    """Server spans for a FastAPI app when tracing is enabled (the provider may come later).
+def fastapi_config() -> TelemetryConfig:
+    """``FastAPI(telemetry=...)``: a server span per request when tracing is on, nothing when off.
 
-    The instrumentation wraps the whole middleware stack, so the request id, the access line
-    and the error handlers all run inside the server span.
+    With tracing off everything is switched off explicitly, so FastAPI does not look for global
+    providers on every request (and does not trace because some other code set one).
     """
     if not enabled():
-        return
-    from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
+        return {"tracing": False, "metrics": False, "logs": False, "operation_spans": False,
+                "auto_configure": False}
+    return {"tracing": True, "metrics": False, "logs": False, "operation_spans": False,
+            "auto_configure": False, "exclude": _path_exclusion()}
 
-    # None: the instrumentation reads OTEL_PYTHON_FASTAPI_EXCLUDED_URLS itself.
-    excluded = None if any(v in os.environ for v in EXCLUDED_URLS_VARS) else DEFAULT_EXCLUDED_URLS
-    FastAPIInstrumentor.instrument_app(app, excluded_urls=excluded,
-                                       exclude_spans=EXCLUDED_ASGI_SPANS)
+
+def _path_exclusion() -> Any:
+    """The ``exclude`` callable of the FastAPI integration, or None when nothing is excluded."""
+    from opentelemetry.util.http import parse_excluded_urls
+
+    raw = next((os.environ[v] for v in EXCLUDED_URLS_VARS if v in os.environ),
+               DEFAULT_EXCLUDED_URLS)
+    if not raw.strip():
+        return None
+    excluded = parse_excluded_urls(raw)
+
+    def exclude(scope: MutableMapping[str, Any]) -> bool:
+        return excluded.url_disabled(scope.get("path", ""))
+
+    return exclude
 
 
 def shutdown(timeout_s: float = FLUSH_TIMEOUT_S) -> bool:
@@ -174,7 +245,7 @@ def flush_timeout(graceful_timeout_s: float) -> float:
 @contextmanager
 def command_span(command: str) -> Iterator[None]:
     """One root span around a CLI command when tracing is enabled; a no-op otherwise."""
-    if command in UNTRACED_COMMANDS or setup() is None:
+    if command in UNTRACED_COMMANDS or setup(COMMAND_SAMPLE_RATIO) is None:
         yield
         return
     tracer = trace.get_tracer("sports_analytics.cli")
