@@ -78,19 +78,23 @@ def _was_correct(g: GameResult, home_prob: float) -> bool | None:
     return (home_prob >= 0.5) == (g.home_score > g.away_score)
 
 
+# Each row names its model's current version (model_versions: version 1 of both reference
+# models, created by migration 0006).
 _UPSERT = text("""
 INSERT INTO predictions (game_id, model, home_win_prob, away_win_prob, home_rating, away_rating,
-                         was_correct)
-SELECT * FROM unnest(CAST(:game_id AS bigint[]), CAST(:model AS varchar[]),
-                     CAST(:home AS float8[]), CAST(:away AS float8[]),
-                     CAST(:home_rating AS float8[]), CAST(:away_rating AS float8[]),
-                     CAST(:was_correct AS boolean[]))
+                         was_correct, model_version_id)
+SELECT x.*, (SELECT v.id FROM model_versions v WHERE v.model = x.model AND v.is_current)
+FROM unnest(CAST(:game_id AS bigint[]), CAST(:model AS varchar[]),
+            CAST(:home AS float8[]), CAST(:away AS float8[]),
+            CAST(:home_rating AS float8[]), CAST(:away_rating AS float8[]),
+            CAST(:was_correct AS boolean[])) AS x(game_id, model, home, away, hr, ar, wc)
 ON CONFLICT (game_id, model) DO UPDATE SET
     home_win_prob = excluded.home_win_prob,
     away_win_prob = excluded.away_win_prob,
     home_rating = excluded.home_rating,
     away_rating = excluded.away_rating,
     was_correct = excluded.was_correct,
+    model_version_id = excluded.model_version_id,
     created_at = now()
 WHERE (predictions.home_win_prob, predictions.away_win_prob, predictions.home_rating,
        predictions.away_rating, predictions.was_correct)

@@ -244,7 +244,7 @@ class PredictionRow(Base):
         DateTime(timezone=True), server_default=func.now()
     )
     # The model version that wrote the row (db/model_registry.py).
-    model_version_id: Mapped[int | None] = mapped_column(
+    model_version_id: Mapped[int] = mapped_column(
         ForeignKey("model_versions.id", ondelete="RESTRICT"))
 
     __table_args__ = (

@@ -4,7 +4,7 @@
   list, parameters, holdout metrics, the code and data it came from). At most one version per
   model is current (a partial unique index). The fixed reference models ``elo_v1`` and
   ``home_always`` get their version 1 here, and existing predictions are pointed at it.
-* ``predictions.model_version_id``: the version that wrote the row; every write path sets it.
+* ``predictions.model_version_id`` (NOT NULL): the version that wrote the row.
 * ``demo_oracle``: the demo generator's true home win probability per synthetic game, the
   floor no model can honestly beat (emptied with the games it belongs to).
 
@@ -91,6 +91,7 @@ def upgrade() -> None:
     op.add_column("predictions", sa.Column("model_version_id", sa.BigInteger(), nullable=True))
     op.execute(_REFERENCE_VERSIONS)
     op.execute(_POINT_PREDICTIONS)
+    op.alter_column("predictions", "model_version_id", nullable=False)
     op.create_foreign_key(op.f("fk_predictions_model_version_id_model_versions"), "predictions",
                           "model_versions", ["model_version_id"], ["id"], ondelete="RESTRICT")
     op.create_index("ix_predictions_model_version_id", "predictions", ["model_version_id"])
