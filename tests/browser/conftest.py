@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers.pgharness import admin_execute, with_dbname
 from tests.helpers.serving import BIN, ServeProcess, inherited_env, with_password
 
 REPO = Path(__file__).resolve().parents[2]
@@ -32,7 +34,7 @@ def _required() -> bool:
     return os.environ.get("RUN_E2E", "").strip().lower() in {"1", "true", "yes"}
 
 
-def _missing(what: str) -> None:
+def missing(what: str) -> None:
     if _required():
         pytest.fail(f"RUN_E2E=1 but {what}", pytrace=False)
     pytest.skip(f"{what}; RUN_E2E=1 turns this into a failure")
@@ -54,11 +56,11 @@ def screenshot_dir() -> Path:
 def chromium() -> str:
     path = chromium_path()
     if path is None:
-        _missing("Chromium is not installed (apt-get install chromium chromium-driver)")
+        missing("Chromium is not installed (apt-get install chromium chromium-driver)")
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
-        _missing("Playwright is not installed (make install)")
+        missing("Playwright is not installed (make install)")
     assert path is not None
     return path
 
@@ -66,7 +68,7 @@ def chromium() -> str:
 @pytest.fixture(scope="session")
 def axe_source() -> str:
     if not AXE_JS.is_file():
-        _missing("axe-core is not installed (npm ci --prefix tools/browser)")
+        missing("axe-core is not installed (npm ci --prefix tools/browser)")
     return AXE_JS.read_text(encoding="utf-8")
 
 
@@ -86,12 +88,21 @@ def compute_analytics(env: dict[str, str]) -> None:
         assert done.returncode == 0, f"{command} exited {done.returncode}: {done.stderr}"
 
 
-@pytest.fixture(scope="module")
-def site(shared_seeded_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    # This module's own copy of the demo database; the analytics are written into it.
-    env = {**inherited_env(), "APP_ENV": "production", "WEB_CONCURRENCY": "1",
+@pytest.fixture(scope="session")
+def browser_db_url(pg_admin_url: str, seeded_template: str) -> Iterator[str]:
+    """The browser tests' own copy of the demo database (the analytics are written into it)."""
+    name = f"sa_browser_{uuid.uuid4().hex[:8]}"
+    admin_execute(pg_admin_url, f'CREATE DATABASE "{name}" TEMPLATE {seeded_template}')
+    yield with_dbname(pg_admin_url, name)
+    admin_execute(pg_admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def site(browser_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """One server for every browser test (pages and Lighthouse)."""
+    env = {**inherited_env(), "APP_ENV": "production", "WEB_CONCURRENCY": "2",
            # trust auth ignores it; production refuses a URL without one
-           "DATABASE_URL": with_password(shared_seeded_db_url, "browser-tests")}
+           "DATABASE_URL": with_password(browser_db_url, "browser-tests")}
     compute_analytics(env)
     served = ServeProcess(env, tmp_path_factory.mktemp("browser-serve"))
     try:
@@ -103,7 +114,7 @@ def site(shared_seeded_db_url: str, tmp_path_factory: pytest.TempPathFactory) ->
         served.terminate()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser(chromium: str) -> Iterator:
     from playwright.sync_api import sync_playwright
 

@@ -1,0 +1,141 @@
+#!/usr/bin/env python3
+"""Lighthouse on ``/`` and ``/standings``: accessibility, best practices and performance.
+
+The pinned Lighthouse (``tools/browser``, ``npm ci --prefix tools/browser``) drives the system
+Chromium (Debian's ``chromium``) headless. Lighthouse's default profile is used: a mid-range
+phone on a slow 4G connection, simulated. Each page is audited ``--runs`` times and the median
+score per category is kept (performance varies a few points between runs; the median is
+Lighthouse's own advice).
+
+Without ``--base-url`` it starts a throwaway PostgreSQL cluster, seeds the demo season,
+computes features and predictions, and serves the app on 127.0.0.1; with it, it audits that
+server. It prints a markdown table, writes the JSON reports' scores to benchmarks/results/
+(gitignored), and exits 1 unless every page reaches the floors below.
+
+    .venv/bin/python benchmarks/lighthouse_bench.py [--runs 3] [--base-url http://127.0.0.1:8000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+LIGHTHOUSE = ROOT / "tools" / "browser" / "node_modules" / ".bin" / "lighthouse"
+RESULTS = ROOT / "benchmarks" / "results"
+PAGES = ("/", "/standings")
+FLOORS = {"accessibility": 95, "best-practices": 95, "performance": 90}
+CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage"
+
+
+def log(msg: str) -> None:
+    print(f"[lighthouse] {msg}", file=sys.stderr, flush=True)
+
+
+def chromium() -> str:
+    path = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which(
+        "chromium-browser")
+    if not path:
+        raise SystemExit("Chromium is not installed (apt-get install chromium)")
+    return path
+
+
+def audit(url: str, chrome: str, workdir: Path) -> dict[str, int]:
+    """One Lighthouse run: category -> score (0-100)."""
+    if not LIGHTHOUSE.exists():
+        raise SystemExit(f"Lighthouse is not installed: npm ci --prefix {LIGHTHOUSE.parents[2]}")
+    report = workdir / "report.json"
+    cmd = [str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={report}",
+           f"--chrome-path={chrome}", f"--chrome-flags={CHROME_FLAGS}",
+           "--only-categories=" + ",".join(FLOORS)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=240, check=False)
+    if done.returncode != 0 or not report.exists():
+        raise SystemExit(f"lighthouse failed on {url} ({done.returncode}): {done.stderr[-2000:]}")
+    categories = json.loads(report.read_text())["categories"]
+    return {name: round(categories[name]["score"] * 100) for name in FLOORS}
+
+
+def audit_pages(base_url: str, runs: int) -> dict[str, dict[str, int]]:
+    chrome = chromium()
+    scores: dict[str, dict[str, int]] = {}
+    with tempfile.TemporaryDirectory(prefix="lighthouse-") as tmp:
+        for path in PAGES:
+            samples = [audit(base_url + path, chrome, Path(tmp)) for _ in range(runs)]
+            log(f"{path}: {samples}")
+            scores[path] = {c: round(statistics.median(s[c] for s in samples)) for c in FLOORS}
+    return scores
+
+
+def shortfalls(scores: dict[str, dict[str, int]]) -> list[str]:
+    return [f"{path} {category} {value} < {FLOORS[category]}"
+            for path, by_category in scores.items()
+            for category, value in by_category.items() if value < FLOORS[category]]
+
+
+def table(scores: dict[str, dict[str, int]]) -> str:
+    lines = ["| page | " + " | ".join(FLOORS) + " |", "|---" * (len(FLOORS) + 1) + "|"]
+    lines += [f"| `{path}` | " + " | ".join(str(s[c]) for c in FLOORS) + " |"
+              for path, s in scores.items()]
+    lines.append("| floor | " + " | ".join(f">= {v}" for v in FLOORS.values()) + " |")
+    return "\n".join(lines)
+
+
+def serve_demo(stack: ExitStack) -> str:
+    """A throwaway cluster with the demo season and its analytics, served on loopback."""
+    from tests.helpers.pgharness import PgCluster, make_settings, wait_for, with_dbname
+    from tests.helpers.serving import BIN, ServeProcess, inherited_env, with_password
+
+    from sports_analytics.db.migrate import upgrade
+    from sports_analytics.ingest.demo.seed import seed_demo
+
+    cluster = PgCluster()
+    cluster.start()
+    stack.callback(cluster.destroy)
+    wait_for(cluster.url)
+    import psycopg
+
+    with psycopg.connect(cluster.url, autocommit=True) as conn:
+        conn.execute("CREATE DATABASE lighthouse")
+    url = with_dbname(cluster.url, "lighthouse")
+    upgrade(make_settings(url))
+    seed_demo(make_settings(url), force=False)
+    env = {**inherited_env(), "APP_ENV": "production", "WEB_CONCURRENCY": "2",
+           "DATABASE_URL": with_password(url, "lighthouse-bench")}  # trust auth ignores it
+    for command in ("features", "predict"):
+        subprocess.run([str(BIN), command], env=env, check=True, capture_output=True)
+    logs = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lighthouse-serve-")))
+    served = ServeProcess(env, logs)
+    stack.callback(served.terminate)
+    return served.base_url
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=3, help="audits per page (the median is kept)")
+    ap.add_argument("--base-url", help="audit this server instead of starting one")
+    args = ap.parse_args()
+    with ExitStack() as stack:
+        base_url = args.base_url or serve_demo(stack)
+        scores = audit_pages(base_url.rstrip("/"), args.runs)
+    print(table(scores))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "lighthouse.json").write_text(json.dumps(
+        {"scores": scores, "floors": FLOORS, "runs": args.runs}, indent=2))
+    missed = shortfalls(scores)
+    for line in missed:
+        print(f"below the floor: {line}", file=sys.stderr)
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
