@@ -24,8 +24,12 @@ install: $(BIN)/.installed $(SCAN_VENV)/bin/.installed
 test: lint pytest
 
 ## pytest: the suite only (CI runs `lint` and `pytest` as separate jobs, so each runs once)
+# On TEST_WORKERS processes (pytest-xdist), each test file whole on one of them. Many tests wait
+# on PostgreSQL, Docker or a server they started, so more workers than cores still pays off;
+# `make pytest TEST_WORKERS=0` runs in this one process.
+TEST_WORKERS ?= 4
 pytest: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install
 	$(BIN)/ruff check service tests benchmarks

@@ -37,6 +37,21 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         runshare.release_all(config.stash[_RUN_DIR])
 
 
+@pytest.hookimpl(trylast=True)  # after tests/e2e/conftest.py has marked its tests
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist every file runs whole on one worker (``--dist loadfile``: a module's
+    fixtures are built once) and files are handed out in collection order. The container
+    files go first, then the other files with slow tests, so that the run does not end with
+    one worker busy on a long file while the others are idle."""
+    if not hasattr(config, "workerinput"):
+        return
+    rank: dict[Path, int] = {}
+    for item in items:
+        here = 0 if item.get_closest_marker("e2e") else 1 if item.get_closest_marker("slow") else 2
+        rank[item.path] = min(rank.get(item.path, 2), here)
+    items.sort(key=lambda item: rank[item.path])  # stable: collection order within a rank
+
+
 def _start_cluster() -> dict:
     cluster = PgCluster()
     try:
