@@ -75,10 +75,6 @@ async def get_data_versions(request: Request) -> DataVersionTracker:
     return request.state.data_versions
 
 
-async def get_standings_cache(request: Request) -> StandingsCache:
-    return request.state.standings
-
-
 async def get_readiness(request: Request) -> ReadinessChecker:
     return request.state.readiness
 
@@ -95,7 +91,6 @@ EngineDep = Annotated[Engine, Depends(get_engine)]
 ReadEngineDep = Annotated[Engine, Depends(get_read_engine)]
 ReadPoolDep = Annotated[ReadPool, Depends(get_read_pool)]
 DataVersionsDep = Annotated[DataVersionTracker, Depends(get_data_versions)]
-StandingsCacheDep = Annotated[StandingsCache, Depends(get_standings_cache)]
 ReadinessDep = Annotated[ReadinessChecker, Depends(get_readiness)]
 BrieferDep = Annotated[GeminiBriefer, Depends(get_briefer)]
 AppSettingsDep = Annotated[Settings, Depends(get_settings)]
