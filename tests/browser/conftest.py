@@ -44,7 +44,9 @@ def chromium_path() -> str | None:
     """``$CHROMIUM_PATH``, else Debian's ``chromium`` on PATH."""
     explicit = os.environ.get("CHROMIUM_PATH")
     if explicit:
-        return explicit if os.access(explicit, os.X_OK) else None
+        if not os.access(explicit, os.X_OK):
+            pytest.fail(f"CHROMIUM_PATH={explicit} is not an executable", pytrace=False)
+        return explicit
     return next((p for p in map(shutil.which, CHROMIUM_NAMES) if p), None)
 
 
