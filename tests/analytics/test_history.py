@@ -55,9 +55,10 @@ def test_history_is_deterministic_and_ends_with_the_demo_season() -> None:
     again = dict(generate_history(3, workers=2))
     assert first.keys() == {2023, 2024, 2025} and first == again
     demo = generate()
-    _players, games, _team_lines, player_lines = first[2025]
+    _players, games, _team_lines, player_lines, oracle = first[2025]
     offset = 2 * 1230
     assert [g[0] - offset for g in games] == [g[0] for g in demo.games]
     assert [g[2] for g in games] == [g[2] for g in demo.games]  # the demo calendar itself
     assert all(g[2].year in (2023, 2024) for g in first[2023][1])
     assert len(player_lines) == len(demo.player_lines)
+    assert [(g - offset, p) for g, p in oracle] == demo.oracle

@@ -29,6 +29,7 @@ from sports_analytics.exceptions import CommandFailed
 from sports_analytics.ingest.demo.season import (
     DEMO_SEASON,
     DEMO_SEED,
+    ORACLE_COLUMNS,
     PLAYER_LINE_COLUMNS,
     REPLACED_TABLES,
     TEAM_LINE_COLUMNS,
@@ -87,7 +88,9 @@ def season_rows(season: int, data: DemoData, game_offset: int, player_offset: in
 def _season_job(season: int, game_offset: int, player_offset: int) -> tuple[list, ...]:
     data = generate(season_seed(season))
     assert len(data.games) == GAMES_PER_SEASON and len(data.players) < PLAYER_ID_BLOCK
-    return season_rows(season, data, game_offset, player_offset, season == DEMO_SEASON)
+    oracle = [(gid + game_offset, p) for gid, p in data.oracle]
+    return (*season_rows(season, data, game_offset, player_offset, season == DEMO_SEASON),
+            oracle)
 
 
 def _offsets(seasons: int) -> list[tuple[int, int, int]]:
@@ -128,9 +131,10 @@ def generate_history(seasons: int,
 def load_history(conn: Connection, seasons: int) -> HistoryCounts:
     """COPY every season's players, games and box scores (the caller emptied the tables)."""
     counts = HistoryCounts()
-    for _season, (players, games, team_lines, player_lines) in generate_history(seasons):
+    for _season, (players, games, team_lines, player_lines, oracle) in generate_history(seasons):
         copy_rows(conn, "players", PLAYER_COLUMNS, players)
         copy_rows(conn, "games", GAME_COLUMNS, games)
+        copy_rows(conn, "demo_oracle", ORACLE_COLUMNS, oracle)
         copy_rows(conn, "team_game_stats", TEAM_LINE_COLUMNS, team_lines)
         copy_rows(conn, "player_game_stats", PLAYER_LINE_COLUMNS, player_lines)
         counts.seasons += 1

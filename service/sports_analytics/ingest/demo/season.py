@@ -24,8 +24,9 @@ at once: ingest/demo/history.py; the ``seed-demo`` command: ingest/demo/seed.py.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, text
 
@@ -48,7 +49,9 @@ REPLACED_TABLES = _REPLACED_TABLES = ("player_game_stats", "team_game_stats", "g
 
 
 def _team_scores(rng: random.Random, game: DemoGame, strength: dict[int, float],
-                 fatigue: dict[int, float]) -> None:
+                 fatigue: dict[int, float]) -> float:
+    """Play the game; returns the home team's true win probability, P(margin > 0) for a
+    normal margin (a tie goes to overtimes that favour neither side)."""
     expected = (strength[game.home] - strength[game.away] + HOME_COURT_POINTS
                 - fatigue[game.home] + fatigue[game.away])
     margin = expected + rng.gauss(0, MARGIN_NOISE_SD)
@@ -61,6 +64,7 @@ def _team_scores(rng: random.Random, game: DemoGame, strength: dict[int, float],
         home += rng.randint(5, 16)
         away += rng.randint(5, 16)
     game.home_score, game.away_score, game.overtimes = home, away, ot
+    return 0.5 * (1.0 + math.erf(expected / (MARGIN_NOISE_SD * math.sqrt(2.0))))
 
 
 PLAYER_LINE_COLUMNS = (
@@ -68,6 +72,7 @@ PLAYER_LINE_COLUMNS = (
     "offensive_rebounds", "assists", "steals", "blocks", "turnovers", "fouls", "fgm", "fga",
     "fg3m", "fg3a", "ftm", "fta", "plus_minus",
 )
+ORACLE_COLUMNS = ("game_id", "home_win_prob")
 TEAM_LINE_COLUMNS = (
     "game_id", "team_id", "is_home", "minutes", "points", "rebounds", "offensive_rebounds",
     "assists", "steals", "blocks", "turnovers", "fouls", "fgm", "fga", "fg3m", "fg3a", "ftm",
@@ -83,6 +88,8 @@ class DemoData:
     team_lines: list[tuple]
     player_lines: list[tuple]
     strength: dict[int, float]
+    # (game id, true home win probability): the oracle no model can beat (table demo_oracle)
+    oracle: list[tuple[int, float]] = field(default_factory=list)
 
 
 def generate(seed: int = DEMO_SEED) -> DemoData:
@@ -100,12 +107,13 @@ def generate(seed: int = DEMO_SEED) -> DemoData:
     games: list[tuple] = []
     team_lines: list[tuple] = []
     player_lines: list[tuple] = []
+    oracle: list[tuple[int, float]] = []
     for game_id, g in enumerate(games_in_order, start=1):
         assert g.date is not None
         fatigue = {t: (BACK_TO_BACK_PENALTY
                        if last_day.get(t) == g.date - dt.timedelta(days=1) else 0.0)
                    for t in (g.home, g.away)}
-        _team_scores(rng, g, strength, fatigue)
+        oracle.append((game_id, round(_team_scores(rng, g, strength, fatigue), 6)))
         last_day[g.home] = last_day[g.away] = g.date
         games.append((game_id, DEMO_SEASON, g.date, g.home, g.away, g.home_score, g.away_score,
                       "final", f"DEMO-{DEMO_SEASON}-{game_id:04d}"))
@@ -117,7 +125,7 @@ def generate(seed: int = DEMO_SEED) -> DemoData:
             team_lines.append((game_id, team, is_home, *totals, pts - opp))
             player_lines.extend((game_id, *line) for line in lines)
     players = [p for t in teams for p in rosters[t.id]]
-    return DemoData(teams, players, games, team_lines, player_lines, strength)
+    return DemoData(teams, players, games, team_lines, player_lines, strength, oracle)
 
 
 def load(conn: Connection, data: DemoData) -> None:
@@ -139,6 +147,7 @@ def load(conn: Connection, data: DemoData) -> None:
           ("id", "season", "date", "home_team_id", "away_team_id", "home_score", "away_score",
            "status", "external_id"),
           data.games)
+    copy_rows(conn, "demo_oracle", ORACLE_COLUMNS, data.oracle)
     copy_rows(conn, "team_game_stats", TEAM_LINE_COLUMNS, data.team_lines)
     copy_rows(conn, "player_game_stats", PLAYER_LINE_COLUMNS, data.player_lines)
     for table in ("players", "games", "team_game_stats", "player_game_stats"):
