@@ -46,7 +46,8 @@ class PostSeason:
     def _game(self, home: np.ndarray, away: np.ndarray, active: np.ndarray) -> np.ndarray:
         """One game in every simulation where ``active``: True where the home side won."""
         rh, ra = self.ratings[home, self.cols], self.ratings[away, self.cols]
-        home_won, shift = self.source.play(rh, ra, self.no_neutral, self.rng.random(len(home)))
+        uniform = self.rng.random(len(home), dtype=np.float32)
+        home_won, shift = self.source.play(rh, ra, self.no_neutral, uniform)
         shift *= active
         self.ratings[home, self.cols] = rh + shift
         self.ratings[away, self.cols] = ra - shift

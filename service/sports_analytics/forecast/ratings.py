@@ -44,8 +44,12 @@ class RatingSource:
         return self.ratings.get(team_id, self.params.initial_rating)
 
     def _edge(self, home: np.ndarray, away: np.ndarray, neutral: np.ndarray) -> np.ndarray:
-        """Home rating minus away rating, with home-court points unless at a neutral site."""
-        return home - away + np.where(neutral, 0.0, self.params.home_advantage)
+        """Home rating minus away rating, with home-court points unless at a neutral site (in
+        the ratings' own float type: the simulation runs in float32)."""
+        court = np.where(neutral, 0.0, self.params.home_advantage).astype(home.dtype)
+        edge = home - away
+        edge += court
+        return edge
 
     def p_home(self, home: np.ndarray, away: np.ndarray, neutral: np.ndarray) -> np.ndarray:
         """P(home wins) for rating arrays."""
@@ -64,13 +68,14 @@ class RatingSource:
         np.reciprocal(expected, out=expected)
         home_won = uniform < expected
         # The winner's edge: the home edge where the home side won, its negative elsewhere.
-        divisor = np.where(home_won, edge, -edge)
+        divisor = edge
         divisor *= p.autocorr_slope
+        np.negative(divisor, out=divisor, where=~home_won)
         divisor += p.autocorr_base
-        shift = home_won - expected
-        shift *= p.k * (TYPICAL_MARGIN + p.mov_offset) ** p.mov_exponent
-        shift /= divisor
-        return home_won, shift
+        np.subtract(home_won, expected, out=expected)
+        expected *= p.k * (TYPICAL_MARGIN + p.mov_offset) ** p.mov_exponent
+        expected /= divisor
+        return home_won, expected
 
 
 _SNAPSHOT = text("SELECT state FROM analytics_snapshots WHERE name = 'predictions'")

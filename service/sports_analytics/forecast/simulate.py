@@ -34,16 +34,17 @@ class RegularSeason:
 def simulate_regular_season(data: SeasonArrays, source: RatingSource, sims: int,
                             rng: np.random.Generator) -> RegularSeason:
     start = np.array([source.rating(int(t)) for t in data.team_ids])
-    ratings = np.repeat(start[:, None], sims, axis=1)
+    ratings = np.repeat(start.astype(np.float32)[:, None], sims, axis=1)
     wins = np.repeat(data.wins[:, None], sims, axis=1)
-    h2h = np.repeat(data.h2h.astype(np.int16)[:, :, None], sims, axis=2)
+    h2h = np.repeat(data.h2h.astype(np.int8)[:, :, None], sims, axis=2)  # at most 4 a pair
     conf_wins = np.repeat(data.conf_wins[:, None], sims, axis=1)
     same_conf = data.conference[data.home] == data.conference[data.away]
     for wave in data.waves:
         h, a = data.home[wave], data.away[wave]
         neutral = data.neutral[wave][:, None]
         rh, ra = ratings[h], ratings[a]
-        home_won, shift = source.play(rh, ra, neutral, rng.random((len(h), sims)))
+        uniform = rng.random((len(h), sims), dtype=np.float32)
+        home_won, shift = source.play(rh, ra, neutral, uniform)
         ratings[h] = rh + shift
         ratings[a] = ra - shift
         wins[h] += home_won
@@ -64,8 +65,10 @@ def seed_conference(data: SeasonArrays, season: RegularSeason, conference: int,
     members = np.flatnonzero(data.conference == conference)
     pct = season.pct[members]
     tied = pct[:, None, :] == pct[None, :, :]
-    hh = season.h2h[np.ix_(members, members)].astype(np.int32)
-    h2h_net = (tied * (hh - hh.transpose(1, 0, 2))).sum(axis=1)
+    hh = season.h2h[np.ix_(members, members)]
+    net = hh - hh.transpose(1, 0, 2)
+    net *= tied
+    h2h_net = net.sum(axis=1, dtype=np.int16)
     conf_pct = season.conf_wins[members] / np.maximum(data.conf_games[members], 1)[:, None]
     draw = rng.random(pct.shape)
     order = np.lexsort((draw, -conf_pct, -h2h_net, -pct), axis=0)
