@@ -433,8 +433,10 @@ containers. Renders nothing when otel.enabled is false (the SDK then starts no e
   value: {{ default (include "sports-analytics.name" .) $o.serviceName | quote }}
 - name: OTEL_TRACES_SAMPLER
   value: {{ $o.sampler | quote }}
+{{- if ne (toString $o.samplerArg) "" }}
 - name: OTEL_TRACES_SAMPLER_ARG
   value: {{ $o.samplerArg | toString | quote }}
+{{- end }}
 - name: OTEL_K8S_POD_NAME
   valueFrom:
     fieldRef:
