@@ -8,9 +8,11 @@ import re
 import orjson
 import pytest
 
+from sports_analytics.pages.assets import static_url
+
 # GET URLs outside the OpenAPI document; the schema's own GET routes are added from it.
-EXTRA_GET_URLS = ["/openapi.json", "/docs", "/redoc", "/docs/assets/swagger-ui-bundle.js",
-                  "/metrics"]
+EXTRA_GET_URLS = ["/openapi.json", "/docs", "/redoc", "/metrics",
+                  static_url("vendor/swagger-ui/swagger-ui-bundle.js")]
 SAMPLE_PATH_VALUES = {"abbreviation": "BOS", "player_id": "1", "game_id": "1", "name": "elo_v1"}
 JSON_URLS = [
     "/api/v1/teams", "/api/v1/teams/BOS", "/api/v1/players", "/api/v1/players/1",
@@ -60,21 +62,22 @@ def test_compact_box_score_keeps_key_order(client) -> None:
 
 def test_docs_load_swagger_ui_from_the_service(client) -> None:
     html = client.get("/docs").text
-    assert "/docs/assets/swagger-ui-bundle.js" in html and "/docs/assets/swagger-ui.css" in html
+    assert static_url("vendor/swagger-ui/swagger-ui-bundle.js") in html
+    assert static_url("vendor/swagger-ui/swagger-ui.css") in html
     assert "cdn" not in html.lower()
     for asset, ctype in (("swagger-ui-bundle.js", "javascript"), ("swagger-ui.css", "text/css"),
                          ("favicon-32x32.png", "image/png")):
-        r = client.get(f"/docs/assets/{asset}")
+        r = client.get(static_url(f"vendor/swagger-ui/{asset}"))
         assert r.status_code == 200 and ctype in r.headers["content-type"], asset
         assert len(r.content) > 100
-    assert client.get("/docs/assets/index.html").status_code == 422  # only the three assets
+    assert client.get("/static/vendor/swagger-ui/index.html").status_code == 404
 
 
 def test_docs_and_openapi_are_labelled_by_route_in_metrics(client) -> None:
-    for url in ("/docs", "/openapi.json", "/docs/assets/swagger-ui.css"):
+    for url in ("/docs", "/openapi.json", static_url("vendor/swagger-ui/swagger-ui.css")):
         client.get(url)
     metrics = client.get("/metrics").text
-    for route in ("/docs", "/openapi.json", "/docs/assets/{name}"):
+    for route in ("/docs", "/openapi.json", "/static/{name:path}"):
         assert re.search(rf'http_requests_total{{[^}}]*route="{re.escape(route)}"', metrics), route
 
 

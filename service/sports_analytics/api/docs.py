@@ -3,10 +3,9 @@
 Everything the two documentation pages load comes from the application, so they work offline
 and behind a strict egress policy (FastAPI's default pages load from a CDN and Google Fonts):
 
-* Swagger UI's script, stylesheet and icon from the ``swagger-ui-bundle`` package under
-  ``/docs/assets/``;
-* ReDoc's standalone bundle, vendored and pinned in ``pages/static/vendor/redoc`` (version,
-  licence and SHA-256 in its README), under a content-hashed ``/static/`` name;
+* Swagger UI 5 (which reads OpenAPI 3.1 documents) and ReDoc's standalone bundle, vendored and
+  pinned in ``pages/static/vendor`` (version, licence and SHA-256 in its README), under
+  content-hashed ``/static/`` names;
 * the few lines that start each viewer, as served files (``pages/static/docs``): the
   Content-Security-Policy allows no inline script. ReDoc is given system fonts.
 
@@ -17,21 +16,16 @@ like every other route.
 from __future__ import annotations
 
 from html import escape
-from pathlib import Path
-from typing import Annotated, Literal
 
 from fastapi import APIRouter, Request
-from fastapi import Path as PathParam
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
-from swagger_ui_bundle import swagger_ui_path
+from fastapi.responses import HTMLResponse, JSONResponse
 
 from sports_analytics.pages.assets import static_url
 
 router = APIRouter(include_in_schema=False)
 
 OPENAPI_URL = "/openapi.json"
-ASSETS = "/docs/assets"
-AssetName = Literal["swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"]
+SWAGGER = "vendor/swagger-ui/"
 
 _SWAGGER = """<!doctype html>
 <html lang="en">
@@ -39,12 +33,13 @@ _SWAGGER = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
-<link rel="stylesheet" href="{root}{assets}/swagger-ui.css">
-<link rel="icon" href="{root}{assets}/favicon-32x32.png">
+<link rel="stylesheet" href="{css}">
+<link rel="stylesheet" href="{overrides}">
+<link rel="icon" href="{icon}">
 </head>
 <body>
 <div id="swagger-ui" data-openapi-url="{openapi}"></div>
-<script src="{root}{assets}/swagger-ui-bundle.js"></script>
+<script src="{bundle}"></script>
 <script src="{init}"></script>
 </body>
 </html>
@@ -56,6 +51,7 @@ _REDOC = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
+<link rel="icon" href="{icon}">
 </head>
 <body>
 <main id="redoc" data-openapi-url="{openapi}"></main>
@@ -79,14 +75,12 @@ async def openapi(request: Request) -> JSONResponse:
 async def swagger_ui(request: Request) -> HTMLResponse:
     root = _root(request)
     return HTMLResponse(_SWAGGER.format(
-        title=escape(f"{request.app.title} - Swagger UI"), root=escape(root), assets=ASSETS,
+        title=escape(f"{request.app.title} - Swagger UI"),
+        css=escape(static_url(SWAGGER + "swagger-ui.css", root)),
+        overrides=escape(static_url("docs/swagger-overrides.css", root)),
+        icon=escape(static_url(SWAGGER + "favicon-32x32.png", root)),
+        bundle=escape(static_url(SWAGGER + "swagger-ui-bundle.js", root)),
         openapi=escape(root + OPENAPI_URL), init=escape(static_url("docs/swagger-init.js", root))))
-
-
-@router.get(ASSETS + "/{name}")
-async def swagger_ui_asset(name: Annotated[AssetName, PathParam()]) -> FileResponse:
-    return FileResponse(Path(swagger_ui_path) / name,
-                        headers={"Cache-Control": "public, max-age=86400"})
 
 
 @router.get("/redoc")
@@ -94,5 +88,6 @@ async def redoc(request: Request) -> HTMLResponse:
     root = _root(request)
     return HTMLResponse(_REDOC.format(
         title=escape(f"{request.app.title} - ReDoc"), openapi=escape(root + OPENAPI_URL),
+        icon=escape(static_url("favicon.svg", root)),
         bundle=escape(static_url("vendor/redoc/redoc.standalone.js", root)),
         init=escape(static_url("docs/redoc-init.js", root))))

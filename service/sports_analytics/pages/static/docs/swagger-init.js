@@ -7,9 +7,10 @@
     url: root.getAttribute("data-openapi-url"),
     dom_id: "#swagger-ui",
     layout: "BaseLayout",
-    deepLinking: true,
+    deepLinking: false, // a deep link puts a link inside each operation's button
     showExtensions: true,
     showCommonExtensions: true,
+    validatorUrl: null, // the default badge loads from a remote validator
     presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset]
   });
 })();
