@@ -18,7 +18,7 @@ computed once per data version and kept in each worker's memory. The second was 
 * a repeated request costs no query at all, where a table would still cost a round trip.
 
 The statement the cache is filled from reads one season's games through the existing index
-``ix_games_season_date_id`` (revision 0001), so no index is added here either. The revision
+``ix_games_season_date_id`` (revision 0004), so no index is added here either. The revision
 stays in the chain so that its number keeps its place.
 """
 
