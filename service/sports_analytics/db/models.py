@@ -46,7 +46,7 @@ __all__ = [
     "TeamGameStatsRow", "TeamRow", "data_version_seq",
 ]
 
-GAME_STATUSES = ("scheduled", "final")
+GAME_STATUSES = ("scheduled", "final", "postponed", "cancelled")
 
 
 class TeamRow(Base):
@@ -98,6 +98,8 @@ class GameRow(Base):
     home_score: Mapped[int | None] = mapped_column(SmallInteger)
     away_score: Mapped[int | None] = mapped_column(SmallInteger)
     status: Mapped[str] = mapped_column(String(16), server_default="scheduled")
+    # Played at a neutral site; home_team_id is the schedule's designated home team.
+    neutral_site: Mapped[bool] = mapped_column(Boolean, server_default="false")
     # The source's own id (a CSV ``game_id``; ``DEMO-...`` for the synthetic demo season).
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     # Scheduled tip-off (UTC instant); ``date`` stays the league's US Eastern game date.
@@ -109,7 +111,8 @@ class GameRow(Base):
     __table_args__ = (
         UniqueConstraint("season", "date", "home_team_id", name="uq_games_season_date_home"),
         CheckConstraint("home_team_id <> away_team_id", name="distinct_teams"),
-        CheckConstraint("status IN ('scheduled', 'final')", name="status"),
+        CheckConstraint("status IN ('scheduled', 'final', 'postponed', 'cancelled')",
+                        name="status"),
         CheckConstraint(
             "(status = 'final') = (home_score IS NOT NULL AND away_score IS NOT NULL)",
             name="final_has_scores",
