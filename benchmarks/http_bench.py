@@ -12,6 +12,10 @@ endpoint in turn on the same server:
                       tie-breakers, clinched/eliminated marks); before and after the load the
                       body must equal the standings computed afresh, without the worker's cache
 
+In the same run, each HTML page is measured against its JSON route (benchmarks/page_cost.py: a
+page may cost at most 2x its twin); features and predictions are computed first so the pages
+render as in use.
+
 It prints a markdown table (requests/s, p50, p99, errors, ratio to /healthz) and each worker's
 RSS after the run, and writes both to benchmarks/results/ (gitignored).
 
@@ -43,6 +47,7 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks import page_cost  # noqa: E402
 from tests.helpers.pgharness import PgCluster, free_port, wait_for  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
@@ -270,6 +275,7 @@ def main() -> int:
         wait_for(cluster.url)
         log("seeding the demo season")
         db_url = prepare_database(cluster)
+        page_cost.compute_analytics(db_url)
         with psycopg.connect(db_url) as conn:
             version = conn.execute("SELECT last_value FROM data_version_seq").fetchone()[0]
         port = free_port()
@@ -311,6 +317,11 @@ def main() -> int:
             }
             rounds.append(current)
         check_standings_unchanged(base, db_url)  # the same after the load
+        log("pages against their JSON twins")
+        pairs = page_cost.twins(base)
+        page_cost.check_twins(base, pairs)
+        pages = page_cost.measure_twins(pairs, page_cost.http_load(
+            base, args.duration, args.connections, args.threads), args.rounds)
         rss = worker_rss_mib(server.pid)
     finally:
         if server is not None and server.poll() is None:
@@ -358,14 +369,17 @@ def main() -> int:
     lines += ["", "Worker RSS after the run (MiB): "
               + ", ".join(f"pid {pid}: {v}" for pid, v in sorted(rss.items()))
               + f" (limit {RSS_LIMIT_MIB}: {'ok' if rss_ok else 'EXCEEDED'})"]
+    lines += ["", "Pages against their JSON twins (medians of the rounds; page cost = JSON req/s "
+              "/ page req/s):", "", *page_cost.table(pages)]
     table = "\n".join(lines)
     print(table)
     (RESULTS / f"http_bench-{stamp}.md").write_text(table + "\n")
     (RESULTS / f"http_bench-{stamp}.json").write_text(json.dumps(
         {"stamp": stamp, "args": vars(args), "results": results, "rounds": rounds,
-         "worker_rss_mib": rss},
+         "worker_rss_mib": rss, "pages": pages},
         indent=2) + "\n")
-    all_ok = all(r["pass"] is not False for r in results.values()) and rss_ok
+    all_ok = (all(r["pass"] is not False for r in results.values()) and rss_ok
+              and all(r["pass"] for r in pages.values()))
     return 0 if all_ok else 1
 
 
