@@ -70,3 +70,42 @@ def test_latest_run_shape_and_etag(api: tuple[TestClient, sa.Engine]) -> None:
 def test_bad_season_is_422(api: tuple[TestClient, sa.Engine], season: str) -> None:
     client, _ = api
     assert client.get(f"/api/v1/forecast?season={season}").status_code == 422
+
+
+def _standings(client: TestClient) -> dict[str, dict]:
+    r = client.get(f"/api/v1/standings?season={DEMO_SEASON}&limit=30")
+    assert r.status_code == 200
+    return {row["team"]: row for row in r.json()["items"]}
+
+
+def _odds(client: TestClient) -> dict[str, dict]:
+    return {t["team"]: t for t in client.get(f"/api/v1/forecast?season={DEMO_SEASON}").json()
+            ["teams"]}
+
+
+def test_finished_season_matches_the_standings_seeds(api: tuple[TestClient, sa.Engine]) -> None:
+    client, engine = api
+    run_forecast(engine, DEMO_SEASON, sims=1_000, seed=6)
+    standings, odds = _standings(client), _odds(client)
+    assert len(standings) == len(odds) == 30
+    for team, row in standings.items():
+        o, seed = odds[team], row["seed"]
+        assert (o["wins"], o["losses"]) == (row["wins"], row["losses"])
+        assert o["p_first_seed"] == (seed == 1) and o["p_top6"] == (seed <= 6)
+        assert o["p_playin"] == (7 <= seed <= 10)
+        if seed <= 6 or seed > 10:  # seeds 7-10 still have the play-in to play
+            assert o["p_playoffs"] == (seed <= 6)
+
+
+def test_marked_teams_have_certain_odds(api: tuple[TestClient, sa.Engine]) -> None:
+    client, engine = api
+    reopen_from(engine, dt.date(2026, 3, 28))
+    run_forecast(engine, DEMO_SEASON, sims=4_000, seed=8)
+    standings, odds = _standings(client), _odds(client)
+    clinched = [t for t, r in standings.items() if r["clinched"] == "playoffs"]
+    eliminated = [t for t, r in standings.items() if r["eliminated"]]
+    assert clinched and eliminated and len(clinched) + len(eliminated) < 30
+    for team in clinched:
+        assert odds[team]["p_playoffs"] == 1 and odds[team]["p_top6"] == 1, team
+    for team in eliminated:
+        assert odds[team]["p_playoffs"] == 0 and odds[team]["p_playin"] == 0, team

@@ -15,6 +15,7 @@ from sports_analytics.forecast.postseason import PostSeason
 from sports_analytics.forecast.ratings import RatingSource
 from sports_analytics.forecast.season import CONFERENCES, SeasonArrays
 from sports_analytics.forecast.simulate import seed_conference, simulate_regular_season
+from sports_analytics.standings.build import DRAW_SEED
 from sports_analytics.standings.tiebreak import Season, Team, seed_league
 
 TOP_SEEDS, POSTSEASON_SEEDS = 6, 10
@@ -45,7 +46,7 @@ def exact_seeds(data: SeasonArrays) -> list[np.ndarray]:
     pair_wins = {(ids[i], ids[j]): int(data.h2h[i, j])
                  for i, j in zip(*np.nonzero(data.h2h), strict=True)}
     point_diff = {ids[i]: int(d) for i, d in enumerate(data.point_diff)}
-    seeds = seed_league(Season.from_pair_wins(teams, pair_wins, point_diff))
+    seeds = seed_league(Season.from_pair_wins(teams, pair_wins, point_diff), draw_seed=DRAW_SEED)
     index = {t: i for i, t in enumerate(ids)}
     return [np.array([index[t] for t in seeds[conf]]) for conf in CONFERENCES]
 
