@@ -90,6 +90,10 @@ def test_standings_show_both_conferences_with_cut_lines_and_team_links(site: Sit
     assert html.count('<tr class="zone-') == 30
     assert html.count(" cut\"") == 4  # after seeds 6 and 10, in each conference
     assert html.count('href="/teams/') >= 30
+    # The demo season is over: every seed is certain, so every team carries its mark.
+    assert html.count('title="clinched playoffs">x<') == 12
+    assert html.count('title="clinched play-in">pi<') == 8
+    assert html.count('title="eliminated">e<') == 10
 
 
 def test_team_page_has_rating_chart_with_table_results_and_leaders(site: Site) -> None:
