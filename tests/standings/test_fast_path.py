@@ -81,3 +81,31 @@ def test_a_write_is_served_after_the_version_ttl(seeded_db_url) -> None:
         assert wins_after[winner] == wins_before[winner] + 1
         assert client.get("/api/v1/standings", headers={
             "If-None-Match": after.headers["etag"]}).status_code == 304
+
+
+def test_concurrent_requests_share_one_version_check(seeded_db_url) -> None:
+    """Past the TTL, requests arriving together send one version query, not one each."""
+    from sports_analytics.api.caching import DataVersionTracker
+    from sports_analytics.standings.cache import StandingsCache
+
+    async def run() -> tuple[list[str], set[bytes]]:
+        reader = ReadPool(make_settings(seeded_db_url))
+        cache = StandingsCache(reader, DataVersionTracker(ttl=0))  # always past the TTL
+        try:
+            await cache.page_json(2025, 50, 0)
+            seen: list[str] = []
+            original = reader.fetchrow
+
+            async def counting(sql, *args, **kwargs):
+                seen.append(sql)
+                return await original(sql, *args, **kwargs)
+
+            reader.fetchrow = counting  # type: ignore[method-assign]
+            bodies = await asyncio.gather(*(cache.page_json(2025, 50, 0) for _ in range(20)))
+            return seen, {body for body, _ in bodies}
+        finally:
+            await reader.close()
+
+    queries, bodies = asyncio.run(run())
+    assert len(queries) == 1 and "data_versions" in queries[0]
+    assert len(bodies) == 1

@@ -8,9 +8,10 @@ Standings change only when data is written, and every write bumps the data versi
 
 A request first needs the current version. Within ``VERSION_TTL_SECONDS`` of the last
 observation it is taken from the worker's tracker (api/caching.py), no database at all; after
-that, one index-only ``max(version)`` query confirms it. A response can so lag a write by at
-most that TTL, the same bound the 304 answers already have. A newer version drops everything
-cached. Concurrent misses compute once: the others wait for the first one's result.
+that, one index-only ``max(version)`` query confirms it (one at a time per worker). A response
+can so lag a write by at most that TTL, the same bound the 304 answers already have. A newer
+version drops everything cached. Concurrent misses compute once: the others wait for the first
+one's result.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class StandingsCache:
         self._seasons: dict[int | None, SeasonStandings] = {}
         self._pages: dict[tuple[int | None, int, int], bytes] = {}
         self._lock: asyncio.Lock | None = None
+        self._version_check: asyncio.Task[int] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
     def _computing(self) -> asyncio.Lock:
@@ -97,9 +99,16 @@ class StandingsCache:
 
     async def current_version(self) -> int:
         version = self.versions.fresh()
-        if version is None:
-            version = await fetch_version(self.reader)
-            self.versions.observe(version)
+        if version is not None:
+            return version
+        # One check at a time: requests arriving while it runs wait for its answer instead of
+        # each sending the same query (a burst of them every TTL, all queued on the pool).
+        loop = asyncio.get_running_loop()
+        check = self._version_check
+        if check is None or check.done() or check.get_loop() is not loop:
+            check = self._version_check = loop.create_task(fetch_version(self.reader))
+        version = await asyncio.shield(check)  # one waiter cancelled: the others still wait
+        self.versions.observe(version)
         return version
 
     async def standings(self, season: int | None) -> tuple[SeasonStandings, int]:
