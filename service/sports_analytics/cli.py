@@ -29,14 +29,21 @@ def _migrate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from sports_analytics.ingest.demo.as_of import parse_as_of
     from sports_analytics.ingest.demo.seed import seed_demo
 
     # False: games existed, nothing was loaded
-    if seed_demo(settings, force=args.force, seasons=args.seasons) and not args.no_analytics:
+    as_of = parse_as_of(args.as_of) if args.as_of is not None else None
+    if seed_demo(settings, force=args.force, seasons=args.seasons, as_of=as_of) \
+            and not args.no_analytics:
         from sports_analytics.analytics.commands import compute_features_cli, run_predictions_cli
 
         compute_features_cli(settings, full=True)  # every row is new: no change detection
         run_predictions_cli(settings, full=True)
+        from sports_analytics.modeling.commands import run_training
+
+        for outcome in run_training(settings):
+            print(f"train: {outcome.message}")
     return 0
 
 
@@ -116,6 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--force", action="store_true", help="reload even if games exist")
     seed.add_argument("--seasons", type=int, default=1, metavar="N",
                       help="N consecutive synthetic seasons ending with 2025-26 (default 1)")
+    seed.add_argument("--as-of", metavar="DATE",
+                      help="the season around DATE (YYYY-MM-DD, or 'today' in US Eastern time; "
+                           "between seasons the next one): games before DATE final, the rest "
+                           "scheduled with predictions")
     seed.set_defaults(func=_seed_demo)
     ingest = sub.add_parser("ingest", help="import team game-log, player-lines and schedule CSVs")
     ingest.add_argument("path", nargs="+", help="CSV file(s) (see docs/ingest-format.md)")

@@ -136,6 +136,8 @@ def test_migrate_service(compose: dict) -> None:
     assert mig["restart"] == "no"
     script = " ".join(mig["command"])
     assert "sports-analytics migrate" in script and "sports-analytics seed-demo" in script
+    # the quick start shows today's games: the demo season around today, played up to yesterday
+    assert "sports-analytics seed-demo --as-of today" in script
     assert _env(mig)["SEED_DEMO_DATA"] == "${SEED_DEMO_DATA:-true}"
     # the image's HEALTHCHECK is for `serve`; the one-shot job turns it off, the API has its own
     assert mig["healthcheck"] == {"disable": True}
