@@ -57,7 +57,7 @@ async def game_context(request: Request, game_id: int) -> dict[str, Any]:
     features = extras["features"] or {}
     return {
         "title": f"{box['away_team']} at {box['home_team']}, {box['date']}",
-        "game": box, "tipoff_at": extras["tipoff_at"],
+        "game": box, "tipoff_at": extras["tipoff_at"], "neutral_site": extras["neutral_site"],
         "predictions": [_verdict(box, p) for p in extras["predictions"]],
         "features": features, "feature_labels": FEATURE_LABELS,
         "brief": brief, "brief_source": source, "freshness": fresh,

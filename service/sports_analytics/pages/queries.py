@@ -49,7 +49,7 @@ SELECT json_build_object(
     'next', (SELECT min(date) FROM games WHERE date > (SELECT day FROM target)),
     'games', coalesce((SELECT json_agg(json_build_object(
         'game_id', g.id, 'season', g.season, 'status', g.status, 'tipoff_at', g.tipoff_at,
-        'home', ht.abbreviation, 'home_name', ht.name,
+        'neutral_site', g.neutral_site, 'home', ht.abbreviation, 'home_name', ht.name,
         'away', at.abbreviation, 'away_name', at.name,
         'home_score', g.home_score, 'away_score', g.away_score,
         'predictions', {_PREDICTIONS},
@@ -127,7 +127,7 @@ SELECT json_build_object(
                                         json_build_object({", ".join(f"'{c}', f.{c}" for c in FEATURE_COLUMNS)}))
                  FROM game_features f WHERE f.game_id = g.id),
     'predictions', {_PREDICTIONS},
-    'tipoff_at', g.tipoff_at,
+    'tipoff_at', g.tipoff_at, 'neutral_site', g.neutral_site,
     'brief', (SELECT json_build_object('brief', i.brief, 'source', i.source, 'model', i.model,
                                        'created_at', i.created_at)
               FROM insights i WHERE i.game_id = g.id ORDER BY i.created_at DESC, i.id DESC

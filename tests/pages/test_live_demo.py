@@ -1,0 +1,74 @@
+"""The quick start's promise: a demo seeded ``--as-of`` a day shows that day's games with
+tip-off times and picks, and the day before with results and whether each pick was right."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from sports_analytics.analytics.features import compute_features
+from sports_analytics.analytics.predictions import run_predictions
+from sports_analytics.api.schedule import eastern_today
+from sports_analytics.ingest.demo.seed import seed_demo
+from tests.helpers.pgharness import make_settings
+
+DAY = dt.date(2026, 1, 15)
+
+
+def _seeded(url: str, day: dt.date) -> sa.Engine:
+    settings = make_settings(url)
+    seed_demo(settings, as_of=day)
+    engine = sa.create_engine(settings.sqlalchemy_url)
+    compute_features(engine)
+    run_predictions(engine)
+    return engine
+
+
+@pytest.fixture
+def live(migrated_db_url: str) -> Iterator[tuple[TestClient, sa.Engine]]:
+    from sports_analytics.app import create_app
+
+    engine = _seeded(migrated_db_url, DAY)
+    with TestClient(create_app(make_settings(migrated_db_url))) as client:
+        yield client, engine
+    engine.dispose()
+
+
+def test_as_of_day_shows_scheduled_games_with_picks_then_yesterdays_results(live) -> None:
+    client, engine = live
+    with engine.connect() as conn:
+        today = conn.execute(sa.text("SELECT count(*) FROM games WHERE date = :d"),
+                             {"d": DAY}).scalar()
+        before = conn.execute(sa.text("SELECT max(date) FROM games WHERE date < :d"),
+                              {"d": DAY}).scalar()
+    html = client.get(f"/?date={DAY}").text
+    assert "Thursday, January 15, 2026" in html
+    assert len(re.findall(r"Tip-off \d{1,2}:\d{2} PM ET", html)) == today
+    assert html.count('<rect class="bar-fill"') >= 2 * today and "Final:" not in html
+    assert f'href="/?date={before}"' in html
+    yesterday = client.get(f"/?date={before}").text
+    assert "Final:" in yesterday and "Tip-off" not in yesterday
+    assert yesterday.count("✓ right") + yesterday.count("✗ wrong") >= 2
+
+
+def test_default_day_is_today_in_the_demo_seeded_as_of_today(migrated_db_url: str) -> None:
+    from sports_analytics.app import create_app
+
+    today = eastern_today()
+    engine = _seeded(migrated_db_url, today)
+    try:
+        with engine.connect() as conn:
+            shown = conn.execute(sa.text("SELECT min(date) FROM games WHERE date >= :d"),
+                                 {"d": today}).scalar()
+        with TestClient(create_app(make_settings(migrated_db_url))) as client:
+            html = client.get("/").text
+        # today when it has games; otherwise the next day that has
+        assert f"{shown:%A, %B} {shown.day}, {shown.year}" in html
+        assert "Tip-off" in html
+    finally:
+        engine.dispose()
