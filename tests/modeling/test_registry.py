@@ -19,6 +19,12 @@ def _current(engine: sa.Engine, model: str) -> int:
                                     "WHERE model = :m AND is_current"), {"m": model}).scalar_one()
 
 
+def _all_versions(engine: sa.Engine) -> list[tuple]:
+    with engine.connect() as conn:
+        return conn.execute(sa.text("SELECT model, version, is_current, status "
+                                    "FROM model_versions ORDER BY model, version")).all()
+
+
 def _flip_a_result(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         conn.execute(sa.text(
@@ -124,15 +130,16 @@ def test_models_api_lists_versions_with_holdout_figures(history_url: str) -> Non
 
 def test_train_with_too_little_history_says_so_and_keeps_the_current_version(
         history_url: str, engine: sa.Engine, capsys) -> None:
+    assert run_cli(history_url, "train") == 0  # seed-demo trained already: versions exist
+    before = _all_versions(engine)
     with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM games WHERE id > 150"))
     assert run_cli(history_url, "train") == 0
     out = capsys.readouterr().out
     assert "elo_v2: too little history (150 final games, needs" in out
     assert "logistic: too little history (150 final games, needs" in out
-    with engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT count(*) FROM model_versions "
-                                    "WHERE model IN ('elo_v2', 'logistic')")).scalar_one() == 0
+    assert _all_versions(engine) == before
+    assert _current(engine, "elo_v2") == _current(engine, "logistic") == 1
 
 
 def test_evaluate_of_a_season_not_in_the_database_is_a_clear_error(history_url: str,
@@ -147,8 +154,8 @@ def test_evaluate_prints_a_table_per_model(history_url: str, capsys) -> None:
     assert run_cli(history_url, "evaluate", "--season", "2025") == 0
     out = capsys.readouterr().out
     assert "walk-forward evaluation, season 2025" in out
-    for model in ("elo_v1", "home_always", "elo_v2", "logistic"):
-        assert f"\n{model} " in out
+    for model in ("elo_v1", "home_always", "elo_v2", "logistic", "oracle"):
+        assert f"\n{model} " in out  # the demo's true probabilities are scored too
 
 
 def test_request_handling_does_not_import_the_training_library() -> None:

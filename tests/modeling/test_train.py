@@ -16,11 +16,11 @@ def _versions(engine: sa.Engine) -> list[tuple]:
             "ORDER BY model, version")).all()
 
 
-def test_train_predicts_every_game_with_every_model(history_url: str, engine: sa.Engine,
-                                                    capsys) -> None:
-    assert run_cli(history_url, "train") == 0
-    out = capsys.readouterr().out
-    assert "elo_v2: version 1" in out and "logistic: version 1" in out
+def test_seed_demo_trains_and_every_game_has_every_model(history_url: str,
+                                                         engine: sa.Engine) -> None:
+    assert [v[:4] for v in _versions(engine)] == [
+        ("elo_v1", 1, True, "accepted"), ("elo_v2", 1, True, "accepted"),
+        ("home_always", 1, True, "accepted"), ("logistic", 1, True, "accepted")]
     rows = predictions(engine)
     with engine.connect() as conn:
         games = conn.execute(sa.text("SELECT count(*) FROM games")).scalar_one()

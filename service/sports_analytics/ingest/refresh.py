@@ -1,5 +1,6 @@
 """``sports-analytics refresh``: the nightly job. Sync (or a CSV directory), features,
-predictions, then the season forecast (forecast/) when the data changed.
+predictions, then, when the data changed, training (modeling/) and the season forecast
+(forecast/).
 
 * **One at a time.** The run holds the session advisory lock ``LockKey.REFRESH`` from start to
   end. A second refresh started meanwhile exits 0 with "refresh already running" (or, with
@@ -162,7 +163,9 @@ def refresh(settings: Settings, *, from_csv: str | Path | None = None, season: i
             before = _data_version(engine)
             counts = _run(settings, engine, from_csv=Path(from_csv) if from_csv else None,
                           season=season or current_season(), season_type=season_type, full=full)
-            counts["forecast"] = _forecast(engine, season, changed=_data_version(engine) != before)
+            changed = _data_version(engine) != before
+            counts["models"] = _train(engine, changed=changed)
+            counts["forecast"] = _forecast(engine, season, changed=changed)
         except BaseException as exc:
             _record_failure(engine, run_id, exc)
             raise
@@ -173,6 +176,14 @@ def refresh(settings: Settings, *, from_csv: str | Path | None = None, season: i
              data_version=version, seconds=seconds)
     return {"outcome": "success", "run_id": run_id, "counts": counts, "seconds": seconds,
             "data_version": version}
+
+
+def _train(engine: Engine, *, changed: bool) -> dict[str, Any]:
+    """After the predictions: new versions of the trained models when the data changed
+    (modeling/train.py); the forecast that follows reads the best current rating model."""
+    from sports_analytics.modeling.commands import train_after_refresh
+
+    return train_after_refresh(engine, changed=changed)
 
 
 def _forecast(engine: Engine, season: int | None, *, changed: bool) -> dict[str, Any]:

@@ -7,31 +7,53 @@ import time
 from typing import Any
 
 import structlog
+from sqlalchemy import Engine, text
 
 from sports_analytics.config import Settings
 
 log = structlog.get_logger(__name__)
 
 
-def run_training(settings: Settings) -> list[Any]:
-    """Train every trained model in one transaction on a batch engine; returns the outcomes."""
-    from sports_analytics.db.writes import (
-        bump_data_version,
-        bump_data_version_after_commit,
-        job_engine,
-    )
+def train_on(engine: Engine) -> list[Any]:
+    """Train every trained model in one transaction; returns the outcomes."""
+    from sports_analytics.db.writes import bump_data_version, bump_data_version_after_commit
     from sports_analytics.modeling.train import train
+
+    with engine.begin() as conn:
+        outcomes = train(conn)
+        written = sum(o.written for o in outcomes)
+        if written:
+            bump_data_version(conn)
+    if written:
+        bump_data_version_after_commit(engine)
+    return outcomes
+
+
+def train_after_refresh(engine: Engine, *, changed: bool) -> dict[str, Any]:
+    """The refresh's training step: nothing when the data did not change and every trained
+    model has a current version; otherwise :func:`train_on`. The figures go into the run's
+    counts."""
+    if not changed:
+        with engine.connect() as conn:
+            current = conn.execute(text(
+                "SELECT count(*) FROM model_versions WHERE is_current AND model IN "
+                "('elo_v2', 'logistic')")).scalar_one()
+        if current == 2:
+            return {"skipped": "no new data since the last training"}
+    started = time.perf_counter()
+    outcomes = train_on(engine)
+    return {"seconds": round(time.perf_counter() - started, 3),
+            **{o.model: {"action": o.action, "version": o.version, "written": o.written}
+               for o in outcomes}}
+
+
+def run_training(settings: Settings) -> list[Any]:
+    """:func:`train_on` on a batch engine."""
+    from sports_analytics.db.writes import job_engine
 
     with job_engine(settings, application_name="sports-analytics-train",
                     failure="training failed") as engine:
-        with engine.begin() as conn:
-            outcomes = train(conn)
-            written = sum(o.written for o in outcomes)
-            if written:
-                bump_data_version(conn)
-        if written:
-            bump_data_version_after_commit(engine)
-    return outcomes
+        return train_on(engine)
 
 
 def _train(settings: Settings, args: argparse.Namespace) -> int:

@@ -1,0 +1,76 @@
+"""``refresh`` trains after new results, and does nothing when the data did not change."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import pytest
+
+from sports_analytics.ingest.teams import NBA_TEAMS
+from tests.helpers.fake_stats import FakeGame, FakeStats
+from tests.helpers.syncharness import rows, run_cli, scalar
+
+pytestmark = pytest.mark.timeout(600)
+
+FIRST_DAY = dt.date(2026, 10, 20)
+NIGHTS, FINAL_NIGHTS = 40, 30  # 15 games a night: 450 final, 150 scheduled
+
+
+def _season() -> list[FakeGame]:
+    teams = [t.abbreviation for t in NBA_TEAMS]
+    ring, games = teams[1:], []
+    for night in range(NIGHTS):
+        lineup = [teams[0], *ring]
+        for i in range(15):
+            a, b = lineup[i], lineup[-1 - i]
+            home, away = (a, b) if (night + i) % 2 else (b, a)
+            n = len(games) + 1
+            games.append(FakeGame(f"00226{n:05d}", FIRST_DAY + dt.timedelta(days=night),
+                                  dt.time(19, 30), home, away, night < FINAL_NIGHTS, n))
+        ring = ring[-1:] + ring[:-1]
+    return games
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeStats]:
+    server = FakeStats(first_day=FIRST_DAY, games=_season(), roster_size=2).start()
+    yield server
+    server.stop()
+
+
+def _refresh(db: str, fake: FakeStats) -> dict:
+    done = run_cli(db, fake, "refresh", "--season", "2026", timeout=500)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return rows(db, "SELECT counts FROM refresh_runs ORDER BY id")[-1].counts["models"]
+
+
+def _versions(db: str) -> list[tuple]:
+    return [(r.model, r.version, r.is_current) for r in rows(
+        db, "SELECT model, version, is_current FROM model_versions "
+            "WHERE model IN ('elo_v2', 'logistic') ORDER BY model, version")]
+
+
+def test_refresh_trains_after_new_results_only(migrated_db_url: str, fake: FakeStats) -> None:
+    db = migrated_db_url
+    first = _refresh(db, fake)
+    assert first["elo_v2"]["action"] == first["logistic"]["action"] == "trained"
+    assert _versions(db) == [("elo_v2", 1, True), ("logistic", 1, True)]
+    scheduled = scalar(db, "SELECT count(*) FROM games WHERE status = 'scheduled'")
+    per_model = rows(db, "SELECT p.model, count(*) AS n FROM predictions p JOIN games g "
+                         "ON g.id = p.game_id WHERE g.status = 'scheduled' GROUP BY p.model")
+    assert {r.model: r.n for r in per_model} == {
+        m: scheduled for m in ("elo_v1", "home_always", "elo_v2", "logistic")}
+
+    stamp = scalar(db, "SELECT max(created_at) FROM predictions")
+    second = _refresh(db, fake)  # nothing new upstream
+    assert "skipped" in second
+    assert _versions(db) == [("elo_v2", 1, True), ("logistic", 1, True)]
+    assert scalar(db, "SELECT max(created_at) FROM predictions") == stamp
+
+    for g in fake.games:  # one more night goes final
+        if g.day == FIRST_DAY + dt.timedelta(days=FINAL_NIGHTS):
+            fake.finish(g.game_id)
+    third = _refresh(db, fake)
+    assert third["elo_v2"]["action"] == "trained" and third["elo_v2"]["version"] == 2
+    assert ("logistic", 2, True) in _versions(db)
