@@ -72,3 +72,30 @@ def test_default_day_is_today_in_the_demo_seeded_as_of_today(migrated_db_url: st
         assert "Tip-off" in html
     finally:
         engine.dispose()
+
+
+def test_forecasts_show_on_standings_and_team_pages(live) -> None:
+    from sports_analytics.forecast.run import run_forecast
+
+    client, engine = live
+    first = run_forecast(engine, sims=300, seed=1)
+    run_forecast(engine, sims=300, seed=2)
+    standings = client.get("/standings").text
+    assert "Proj. W" in standings and "Playoffs" in standings and "Title" in standings
+    assert f"Forecast from {first['sims']} simulated seasons" in standings
+    assert len(re.findall(r'<td class="n">\d+\.\d</td>', standings)) >= 30  # projected wins
+    team = client.get("/teams/BOS").text
+    assert "Playoff odds over time" in team
+    assert team.count("<th scope=\"row\">") >= 2 and "<polyline" in team
+
+
+def test_models_page_lists_the_registry_when_it_has_versions(live) -> None:
+    client, engine = live
+    with engine.connect() as conn:
+        versions = conn.execute(sa.text("SELECT count(*) FROM model_versions")).scalar()
+    html = client.get("/models").text
+    if versions:
+        assert "Model versions in the registry" in html
+        assert html.count("<tr>") >= versions
+    else:
+        assert "The registry holds no model versions yet." in html
