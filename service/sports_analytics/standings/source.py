@@ -25,7 +25,7 @@ WITH season AS (
 ),
 season_games AS (
     SELECT g.id, g.date, g.status, g.home_team_id, g.away_team_id, g.home_score, g.away_score,
-           coalesce((to_jsonb(g) ->> 'neutral_site')::boolean, false) AS neutral_site
+           g.neutral_site
     FROM games g WHERE g.season = (SELECT season FROM season) AND g.status <> 'cancelled'
 ),
 sides AS (  -- one row per team per game (UNION ALL: cheaper than a LATERAL here)
