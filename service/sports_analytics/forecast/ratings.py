@@ -1,10 +1,11 @@
 """Where the simulation's game probabilities come from: one interface, :class:`RatingSource`.
 
 A source gives every team's rating now and the Elo-form game model that turns two ratings
-into P(home wins) and moves both after a result. The model used is the best current one in
-the ``model_versions`` registry (when it exists) that has a rating loader in :data:`SOURCES`;
-``elo_v1`` serves otherwise. A rating model joins by adding its loader there: the simulation
-itself does not change.
+into P(home wins) and moves both after a result. The model is the one the registry names as
+the current best rating model (``modeling.ratings.current_rating_model``); its loader in
+:data:`SOURCES` replays the history up to the season, so the ratings include the latest
+results. ``elo_v1`` serves when the registry names nothing. A rating model joins by adding its
+loader there: the simulation itself does not change.
 
 Simulated games have no score, so the margin-of-victory multiplier is taken at the league's
 typical winning margin (``TYPICAL_MARGIN``), with the model's autocorrelation term: a
@@ -140,21 +141,18 @@ SourceLoader = Callable[[Connection, int, "int | None"], RatingSource]
 SOURCES: dict[str, SourceLoader] = {"elo_v1": _elo_v1, "elo_v2": _elo_v2}
 
 _REGISTRY = text("SELECT to_regclass('model_versions') IS NOT NULL")
-# Every model has at most one current version; among those with a rating source, the best
-# held-out Brier score wins (the reference models have none, so a trained model beats them).
-_CURRENT = text("SELECT id, model FROM model_versions WHERE is_current "
-                "ORDER BY holdout_brier NULLS LAST, trained_at DESC, id DESC")
 
 
 def current_source(conn: Connection, season: int) -> RatingSource:
-    """The rating source of the current model (see the module docstring)."""
-    current: list[tuple[int, str]] = []
+    """The rating source of the current best rating model: the registry's choice
+    (modeling/ratings.py), when it has a loader here; ``elo_v1`` otherwise."""
     if conn.execute(_REGISTRY).scalar():
-        current = [(int(r[0]), str(r[1])) for r in conn.execute(_CURRENT)]
-    for version_id, model in current:
-        if model in SOURCES:
-            return SOURCES[model](conn, season, version_id)
-    if current:
-        log.warning("no current model has a rating source; elo_v1 serves",
-                    models=[m for _, m in current])
+        from sports_analytics.modeling.ratings import current_rating_model
+
+        chosen = current_rating_model(conn)
+        if chosen is not None and chosen.name in SOURCES:
+            return SOURCES[chosen.name](conn, season, chosen.version_id)
+        if chosen is not None:
+            log.warning("no rating source for the current model; elo_v1 serves",
+                        model=chosen.name)
     return _elo_v1(conn, season, None)
