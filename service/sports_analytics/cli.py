@@ -44,6 +44,9 @@ def _seed_demo(settings: Settings, args: argparse.Namespace) -> int:
 
         for outcome in run_training(settings):
             print(f"train: {outcome.message}")
+        from sports_analytics.forecast.run import DEFAULT_SIMS, forecast_cli
+
+        forecast_cli(settings, season=None, sims=DEFAULT_SIMS, seed=None, lock_wait=60.0)
     return 0
 
 

@@ -88,3 +88,18 @@ def test_waits_for_a_running_refresh_then_gives_up_clearly(seeded_db_url: str) -
         assert _runs(seeded_db_url) == 1
     finally:
         engine.dispose()
+
+
+def test_seed_demo_ends_with_a_forecast(migrated_db_url: str) -> None:
+    done = subprocess.run([cli_path(), "seed-demo", "--as-of", "2026-01-15"],
+                          capture_output=True, text=True, timeout=300,
+                          env=cli_env(migrated_db_url, LOG_FORMAT="console"))
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "forecast: season 2025, 10,000 simulations" in done.stdout
+    engine = sa.create_engine(make_settings(migrated_db_url).sqlalchemy_url)
+    try:
+        with engine.connect() as conn:
+            left = conn.execute(sa.text("SELECT games_remaining FROM forecast_runs")).scalars()
+            assert [n > 0 for n in left] == [True]
+    finally:
+        engine.dispose()
