@@ -21,7 +21,7 @@ BENCH = REPO / "benchmarks" / "lighthouse_bench.py"
 LIGHTHOUSE = REPO / "tools" / "browser" / "node_modules" / ".bin" / "lighthouse"
 
 
-def test_lighthouse_floors(site: Site, chromium: str) -> None:
+def test_lighthouse_floors(chromium: str, site: Site) -> None:
     if not LIGHTHOUSE.exists():
         missing("Lighthouse is not installed (npm ci --prefix tools/browser)")
     done = subprocess.run([sys.executable, str(BENCH), "--base-url", site.base_url, "--runs", "1"],

@@ -85,7 +85,7 @@ def screenshot(page: Any, name: str, width: int) -> None:
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_loads_without_console_error_or_foreign_request(name: str, site: Site, browser) -> None:
+def test_loads_without_console_error_or_foreign_request(name: str, browser, site: Site) -> None:
     with opened(browser, site, name) as (page, traffic):
         screenshot(page, name, WIDE)
         foreign = [u for u in traffic.requests
@@ -109,8 +109,8 @@ def blocking_violations(page: Any, axe_source: str) -> list[str]:
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_no_serious_accessibility_violation(name: str, site: Site, browser,
-                                            axe_source: str) -> None:
+def test_no_serious_accessibility_violation(name: str, browser, axe_source: str,
+                                            site: Site) -> None:
     """In both colour schemes: the pages follow ``prefers-color-scheme``."""
     with opened(browser, site, name) as (page, _):
         light = blocking_violations(page, axe_source)
@@ -121,7 +121,7 @@ def test_no_serious_accessibility_violation(name: str, site: Site, browser,
 
 
 @pytest.mark.parametrize("name", PAGES)
-def test_no_horizontal_scroll_at_375px(name: str, site: Site, browser) -> None:
+def test_no_horizontal_scroll_at_375px(name: str, browser, site: Site) -> None:
     with opened(browser, site, name, width=NARROW) as (page, _):
         screenshot(page, name, NARROW)
         scroll, client = page.evaluate(
@@ -136,7 +136,7 @@ FOCUSED_LINK = "() => { const a = document.activeElement; return !!a && a.tagNam
 
 
 @pytest.mark.parametrize("name", SERVER_RENDERED)
-def test_tab_reaches_a_link_with_a_visible_focus(name: str, site: Site, browser) -> None:
+def test_tab_reaches_a_link_with_a_visible_focus(name: str, browser, site: Site) -> None:
     with opened(browser, site, name) as (page, _):
         for _ in range(5):
             page.keyboard.press("Tab")
@@ -160,7 +160,7 @@ TABLE_SHAPE = """() => [...document.querySelectorAll('table')].map(t =>
 
 
 @pytest.mark.parametrize("name", SERVER_RENDERED)
-def test_complete_with_javascript_off(name: str, site: Site, browser) -> None:
+def test_complete_with_javascript_off(name: str, browser, site: Site) -> None:
     with opened(browser, site, name) as (page, _):
         with_js = page.evaluate(TABLE_SHAPE)
     with opened(browser, site, name, js=False) as (page, _):
