@@ -74,6 +74,8 @@ def test_waits_for_a_running_refresh_then_gives_up_clearly(seeded_db_url: str) -
             assert "a refresh is running and did not finish within 1 s" in busy.stderr
             assert time.monotonic() - started >= 1
             assert _runs(seeded_db_url) == 0  # nothing written, not even half a run
+            at_once = _forecast(seeded_db_url, "--sims", "200", "--wait", "0")
+            assert at_once.returncode == 1 and "did not finish within 0 s" in at_once.stderr
             waiting = subprocess.Popen(
                 [cli_path(), "forecast", "--sims", "200", "--wait", "60"], text=True,
                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,

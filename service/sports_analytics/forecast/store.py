@@ -61,10 +61,12 @@ def read_season(engine: Engine, season: int, *,
         with engine.connect() as conn, conn.begin():
             conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
             if lock_wait is not None:
-                conn.execute(text(f"SET LOCAL lock_timeout = {int(lock_wait * 1000)}"))
+                # 0 would mean "wait forever" to PostgreSQL: --wait 0 waits a millisecond
+                timeout_ms = max(int(lock_wait * 1000), 1)
+                conn.execute(text(f"SET LOCAL lock_timeout = {timeout_ms}"))
                 conn.execute(text("SELECT pg_advisory_xact_lock_shared(:k)"),
                              {"k": LockKey.REFRESH})
-                conn.execute(text("SET LOCAL lock_timeout = 0"))
+                conn.execute(text("SET LOCAL lock_timeout TO DEFAULT"))
             data = load_season(conn, season)
             return data, current_source(conn, season)
     except DBAPIError as exc:
