@@ -83,9 +83,11 @@ class PostSeason:
         field = [seeds[0], seeds[1], seeds[2], seeds[3], seeds[4], seeds[5], seventh, eighth]
         # Seed positions travel with the teams: the lower position has the better record.
         round_one = [self._by_seed(field, hi, lo) for hi, lo in FIRST_ROUND]
-        semis = [self._meet(round_one[0], round_one[1]), self._meet(round_one[2], round_one[3])]
-        final = self._meet(semis[0], semis[1])
-        return Bracket(seventh, eighth, (semis[0][0], semis[1][0]), final[0])
+        # The second round's winners are the conference finalists.
+        finalists = [self._meet(round_one[0], round_one[1]),
+                     self._meet(round_one[2], round_one[3])]
+        champion = self._meet(finalists[0], finalists[1])
+        return Bracket(seventh, eighth, (finalists[0][0], finalists[1][0]), champion[0])
 
     def _by_seed(self, field: list[np.ndarray], hi: int, lo: int) -> tuple[np.ndarray, np.ndarray]:
         winner = self.series(field[hi], field[lo])
