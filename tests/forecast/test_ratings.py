@@ -47,3 +47,22 @@ def test_a_current_elo_v2_drops_in(engine: sa.Engine) -> None:
     assert len(v2.ratings) == 30 and v2.ratings != v1.ratings
     run = run_forecast(engine, DEMO_SEASON, sims=200, seed=1)
     assert run["model"] == "elo_v2"
+
+
+def test_replay_gives_the_snapshot_ratings(engine: sa.Engine) -> None:
+    """Without the predictions' snapshot the history is replayed, to the same ratings."""
+    from sports_analytics.analytics.elo import ELO_V1
+    from sports_analytics.analytics.predictions import run_predictions
+    from sports_analytics.forecast.ratings import elo_ratings
+
+    run_predictions(engine)
+    with engine.connect() as conn:
+        snapshot = conn.execute(sa.text(
+            "SELECT state FROM analytics_snapshots WHERE name = 'predictions'")).scalar_one()
+        from_snapshot = elo_ratings(conn, DEMO_SEASON, ELO_V1)
+        assert from_snapshot == {int(t): r for t, r in snapshot["ratings"].items()}
+        conn.execute(sa.text("DELETE FROM analytics_snapshots"))
+        replayed = elo_ratings(conn, DEMO_SEASON, ELO_V1)
+    assert from_snapshot.keys() == replayed.keys() and len(replayed) == 30
+    for team, rating in replayed.items():
+        assert abs(rating - from_snapshot[team]) < 1e-9, team

@@ -81,16 +81,12 @@ class RatingSource:
 
 _SNAPSHOT = text("SELECT state FROM analytics_snapshots WHERE name = 'predictions'")
 _LAST_FINAL = text("SELECT max(date) FROM games WHERE status = 'final' AND season <= :season")
-_HISTORY = text(
-    "SELECT id, season, date, home_team_id, away_team_id, home_score, away_score, "
-    "(status = 'final' AND home_score IS NOT NULL AND away_score IS NOT NULL) AS final "
-    "FROM games WHERE season <= :season AND status = 'final' ORDER BY date, id")
 
 
 def elo_ratings(conn: Connection, season: int, params: EloParams) -> dict[int, float]:
     """Ratings at the start of the next game day of ``season``: the predictions' snapshot when
     it stands after the last final game up to this season, else a replay of that history."""
-    from sports_analytics.analytics.elo import GameResult
+    from sports_analytics.analytics.replay import load_games
 
     last = conn.execute(_LAST_FINAL, {"season": season}).scalar()
     snap = conn.execute(_SNAPSHOT).scalar()
@@ -98,9 +94,9 @@ def elo_ratings(conn: Connection, season: int, params: EloParams) -> dict[int, f
             and dt.date.fromisoformat(snap["through"]) == last):
         state = EloRatings(params, {int(t): float(r) for t, r in snap["ratings"].items()},
                            int(snap["season"]))
-    else:
+    else:  # the predictions' own reader: the same games, neutral sites included
         state = EloRatings(params)
-        games = [GameResult(*row) for row in conn.execute(_HISTORY, {"season": season})]
+        games = [g for g in load_games(conn) if g.season <= season and g.final]
         run_elo(games, params, since=dt.date.max, state=state)
     state.start_season(season)  # a season not yet begun starts from the regressed ratings
     return dict(state.ratings)
