@@ -3,7 +3,10 @@
 A page is rebuilt only when the data change. Each worker keeps the pages it rendered at the
 current data version (:class:`PageCache`); a request reads the data version (from memory when
 it is less than a second old, see api/caching.py, else with one indexed query) and answers
-from the cache, or runs the page's queries and renders. Entries also expire after
+from the cache, or runs the page's queries and renders. One render per page at a time: requests
+that arrive while a page is being built wait for that build instead of starting their own (a
+burst of visitors after a data change costs one set of queries, not one per visitor). Entries
+also expire after
 :data:`PAGE_TTL_SECONDS`, because a page shows time-dependent facts the data version does not
 cover: the stale-data warning and "today".
 
@@ -15,6 +18,7 @@ text did not change keeps its validator within a version.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from collections import OrderedDict
@@ -61,6 +65,7 @@ class PageCache:
     def __init__(self, ttl: float = PAGE_TTL_SECONDS, size: int = PAGE_CACHE_ENTRIES) -> None:
         self.ttl, self.size = ttl, size
         self._pages: OrderedDict[str, CachedPage] = OrderedDict()
+        self._building: dict[tuple[str, int], asyncio.Future[CachedPage]] = {}
 
     def get(self, key: str, version: int) -> CachedPage | None:
         page = self._pages.get(key)
@@ -74,6 +79,34 @@ class PageCache:
         self._pages.move_to_end(key)
         while len(self._pages) > self.size:
             self._pages.popitem(last=False)
+
+
+    async def build_once(self, key: str, version: int,
+                         build: Callable[[], Awaitable[CachedPage]]) -> CachedPage:
+        """Run ``build`` for (key, version) unless a build of it is running: then share it."""
+        while (running := self._building.get((key, version))) is not None:
+            try:
+                return await asyncio.shield(running)
+            except asyncio.CancelledError:
+                if not running.cancelled():
+                    raise  # this request was cancelled, not the build
+                # the build's own request went away: build here instead
+        future: asyncio.Future[CachedPage] = asyncio.get_running_loop().create_future()
+        self._building[(key, version)] = future
+        try:
+            page = await build()
+        except asyncio.CancelledError:
+            future.cancel()
+            raise
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: no "never retrieved" warning when nobody waits
+            raise
+        finally:
+            del self._building[(key, version)]
+        self.put(key, page)
+        future.set_result(page)
+        return page
 
 
 def page_cache(request: Request) -> PageCache:
@@ -117,12 +150,13 @@ async def serve_page(request: Request, name: str, template: str,
     cached = cache.get(key, version)
     if cached is not None:
         return _respond(cached, if_none_match)
-    context = await build()
-    body = render(request, template, context).encode()
-    digest = hashlib.sha256(body).hexdigest()[:12]
-    page = CachedPage(version, f'"{name}-{version}-{digest}"', body, time.monotonic())
-    cache.put(key, page)
-    return _respond(page, if_none_match)
+
+    async def build_page() -> CachedPage:
+        body = render(request, template, await build()).encode()
+        digest = hashlib.sha256(body).hexdigest()[:12]
+        return CachedPage(version, f'"{name}-{version}-{digest}"', body, time.monotonic())
+
+    return _respond(await cache.build_once(key, version, build_page), if_none_match)
 
 
 def html_error(request: Request, status: int, title: str, message: str,
