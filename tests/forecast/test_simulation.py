@@ -81,3 +81,17 @@ def test_neutral_site_games_are_marked_for_the_simulation() -> None:
     rows[0] = (*rows[0][:6], True, rows[0][7])
     data = league(rows)
     assert data.neutral[0] and not data.neutral[1:].any()
+
+
+def test_seasons_that_cannot_be_forecast_say_why() -> None:
+    from sports_analytics.exceptions import CommandFailed
+    from sports_analytics.forecast.season import build_season
+    from tests.forecast.synthetic import TEAMS, schedule
+
+    only_playoffs = [(*row[:7], "004") for row in schedule(games=40)]
+    with pytest.raises(CommandFailed, match="no regular-season schedule"):
+        build_season(2025, 1, TEAMS, only_playoffs)
+    small = [t for t in TEAMS if t[0] not in range(1, 9)]  # 7 East teams left
+    rows = [r for r in schedule(games=300) if r[0] > 8 and r[1] > 8]
+    with pytest.raises(CommandFailed, match="the East conference has fewer than 10 teams"):
+        build_season(2025, 1, small, rows)
