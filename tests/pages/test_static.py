@@ -101,3 +101,26 @@ def test_stale_warning_uses_the_alerts_threshold() -> None:
     assert values["refresh"]["alerts"]["staleAfterHours"] * 3600 == STALE_AFTER_SECONDS
     kustomize = (ROOT / "k8s/components/refresh/prometheusrule-patch.yaml").read_text()
     assert f"> {STALE_AFTER_SECONDS}" in kustomize
+
+
+def test_templates_and_static_files_ship_in_the_package() -> None:
+    """Every template and static file matches a package-data pattern, so the wheel (and the
+    image built from it) carries it."""
+    import tomllib
+
+    from sports_analytics.pages.rendering import TEMPLATES_DIR
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())[
+        "tool"]["setuptools"]["package-data"]["sports_analytics"]
+    package = STATIC_DIR.parents[1]
+    files = [p for d in (STATIC_DIR, TEMPLATES_DIR) for p in d.rglob("*") if p.is_file()]
+    assert len(files) > 20
+    for path in files:
+        relative = path.relative_to(package).as_posix()
+        assert any(re.fullmatch(_glob_regex(p), relative) for p in patterns), relative
+
+
+def _glob_regex(pattern: str) -> str:
+    """setuptools' package-data glob: ``**/`` is any number of folders, ``*`` stays in one."""
+    parts = re.split(r"(\*\*/|\*)", pattern)
+    return "".join({"**/": "(?:.*/)?", "*": "[^/]*"}.get(x, re.escape(x)) for x in parts)
