@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
 from sports_analytics.analytics.predictions import accuracy_report, latest_predicted_season
+from sports_analytics.modeling import registry as model_registry
 from sports_analytics.pages import queries
 from sports_analytics.pages.charts import line_chart, reliability
 from sports_analytics.pages.day import freshness_line
@@ -20,11 +21,16 @@ BASELINE = "home_always"
 ROLLING_GAMES = 100
 
 
-def _accuracy(engine: Engine, season: int | None) -> tuple[int | None, list[dict[str, Any]]]:
+def _read(engine: Engine, season: int | None, with_registry: bool
+          ) -> tuple[int | None, list[dict[str, Any]], list[dict[str, Any]] | None]:
+    """The season's accuracy per model (the API's report) and the registry's versions (the
+    API's read), on one connection."""
     with engine.connect() as conn:
         if season is None:
             season = latest_predicted_season(conn)
-        return season, [] if season is None else accuracy_report(conn, season)
+        models = [] if season is None else accuracy_report(conn, season)
+        versions = model_registry.versions(conn) if with_registry else None
+    return season, models, versions
 
 
 def _against_baseline(models: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -52,14 +58,12 @@ def rolling_chart(points: list[dict[str, Any]]) -> Any:
 async def models_context(request: Request, season: int | None) -> dict[str, Any]:
     reader = request.state.read_pool
     fresh = freshness_line(await queries.freshness(reader))
-    season, models = await run_in_threadpool(_accuracy, request.state.read_engine, season)
+    season, models, registry = await run_in_threadpool(
+        _read, request.state.read_engine, season, fresh["has_registry"])
     rolling: list[dict[str, Any]] = []
     if season is not None:
         rolling = await queries.fetch_json(reader, queries.ROLLING_BRIER_SQL,
                                            {"season": season, "window": ROLLING_GAMES - 1})
-    registry = None
-    if fresh["has_registry"]:
-        registry = await queries.fetch_json(reader, queries.REGISTRY_SQL)
     return {"title": "Models", "season": season, "models": _against_baseline(models),
             "baseline": BASELINE, "rolling": rolling, "rolling_games": ROLLING_GAMES,
             "rolling_chart": rolling_chart(rolling) if rolling else None,

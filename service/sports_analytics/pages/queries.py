@@ -2,7 +2,8 @@
 
 Reads the JSON API already has are not repeated here: the pages call the API's (standings,
 box score, refresh runs, accuracy). What is here has no JSON route of its own: a game day with
-everything shown on it, a team's season, the freshness line, the rolling Brier score.
+everything shown on it, a team's season, the freshness line, the rolling Brier score, the
+forecast history.
 Tables that a deployment may not have yet (the forecast, the model registry) are read only
 when ``to_regclass`` finds them, so a page shows what exists.
 """
@@ -154,13 +155,6 @@ SELECT coalesce(json_agg(json_build_object('model', model, 'date', date, 'games'
                          ORDER BY model, date), '[]'::json)::text
 FROM rolling WHERE last_of_day = 1
 """
-
-REGISTRY_SQL = """
-SELECT coalesce(json_agg(to_jsonb(v) - 'features' - 'params'
-                         ORDER BY v.model, v.trained_at DESC), '[]'::json)::text
-FROM model_versions v
-"""
-
 
 async def fetch_json(reader: ReadPool, sql: str, params: dict[str, Any] | None = None) -> Any:
     """Run one JSON-building statement; None when it returns no row."""
