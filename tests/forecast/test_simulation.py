@@ -38,9 +38,12 @@ def test_ratings_move_after_every_simulated_result() -> None:
 
 
 def test_waves_never_hold_a_team_twice() -> None:
-    home, away, days = [1, 3, 1, 5], [2, 4, 6, 1], [0, 0, 0, 1]
-    waves = _waves(home, away, days)
-    assert waves == [slice(0, 2), slice(2, 3), slice(3, 4)]
+    home, away = [1, 3, 1, 5, 7, 8], [2, 4, 6, 9, 1, 3]
+    waves = _waves(home, away)
+    assert waves == [slice(0, 2), slice(2, 4), slice(4, 6)]
+    for wave in waves:
+        teams = home[wave] + away[wave]
+        assert len(teams) == len(set(teams))
 
 
 def test_full_season_sums_and_strength_order() -> None:

@@ -76,16 +76,17 @@ class SeasonArrays:
         return len(self.home)
 
 
-def _waves(home: list[int], away: list[int], dates: list[object]) -> list[slice]:
-    """Split the games left into runs, in date order, where each team plays at most once: a
-    run is simulated at once, and every result moves ratings before the team's next game."""
+def _waves(home: list[int], away: list[int]) -> list[slice]:
+    """Split the games left, in date order, into runs in which each team plays at most once. A
+    run is simulated in one step, and every result moves ratings before the team's next game;
+    a run may span days (games of different teams do not depend on each other), so there are
+    fewer, longer steps."""
     waves: list[slice] = []
-    start, seen, day = 0, set[int](), None
-    for i, (h, a, d) in enumerate(zip(home, away, dates, strict=True)):
-        if d != day or h in seen or a in seen:
-            if i > start:
-                waves.append(slice(start, i))
-            start, seen, day = i, set(), d
+    start, seen = 0, set[int]()
+    for i, (h, a) in enumerate(zip(home, away, strict=True)):
+        if h in seen or a in seen:
+            waves.append(slice(start, i))
+            start, seen = i, set()
         seen.update((h, a))
     if len(home) > start:
         waves.append(slice(start, len(home)))
@@ -124,9 +125,8 @@ def build_season(season: int, data_version: int, teams: list[tuple[Any, ...]],
     home: list[int] = []
     away: list[int] = []
     neutral: list[bool] = []
-    dates: list[object] = []
     point_diff = np.zeros(n, np.int32)
-    for h_id, a_id, final, home_won, margin, date, is_neutral, prefix in rows:
+    for h_id, a_id, final, home_won, margin, _date, is_neutral, prefix in rows:
         h, a = idx[h_id], idx[a_id]
         winner, loser = (h, a) if home_won else (a, h)
         if prefix == PLAYOFF_PREFIX:
@@ -144,7 +144,6 @@ def build_season(season: int, data_version: int, teams: list[tuple[Any, ...]],
             home.append(h)
             away.append(a)
             neutral.append(bool(is_neutral))
-            dates.append(date)
             continue
         wins[winner] += 1
         losses[loser] += 1
@@ -162,5 +161,5 @@ def build_season(season: int, data_version: int, teams: list[tuple[Any, ...]],
         wins=wins, losses=losses, h2h=h2h, conf_wins=conf_wins, conf_games=conf_games,
         point_diff=point_diff,
         home=np.array(home, np.intp), away=np.array(away, np.intp),
-        neutral=np.array(neutral, bool), waves=_waves(home, away, dates),
+        neutral=np.array(neutral, bool), waves=_waves(home, away),
         playin_winner=playin, series_wins=series)
