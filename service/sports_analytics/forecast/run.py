@@ -1,8 +1,8 @@
 """``sports-analytics forecast``: simulate the rest of a season and store the odds.
 
 :func:`run_forecast` is the whole run on an engine (``refresh`` calls it after the predictions,
-under its own lock); :func:`forecast_cli` adds the command's checks, its wait for a running
-refresh and its one-line summary.
+under its own lock); :func:`forecast_cli` adds the command's engine, its bounded wait for a
+running refresh and its one-line summary. Arguments are checked in forecast/commands.py.
 """
 
 from __future__ import annotations
@@ -40,11 +40,11 @@ def run_forecast(engine: Engine, season: int | None = None, *, sims: int = DEFAU
     seed = seed if seed is not None else secrets.randbelow(2**63)
     data, source = read_season(engine, season, lock_wait=lock_wait)
     odds = simulate_odds(data, source, sims, seed)
-    seconds = time.perf_counter() - started
-    stored = store_run(engine, data, source, sims=sims, seed=seed, seconds=seconds, odds=odds)
+    computed = time.perf_counter() - started  # stored with the run: reading and simulating
+    stored = store_run(engine, data, source, sims=sims, seed=seed, seconds=computed, odds=odds)
     result = {"season": season, "sims": sims, "seed": seed, "model": source.model,
               "data_version": data.data_version, "games_remaining": data.games_remaining,
-              "seconds": round(seconds, 3), **stored}
+              "seconds": round(time.perf_counter() - started, 3), **stored}
     log.info("forecast stored", **{k: v for k, v in result.items() if k != "generated_at"})
     return result
 
