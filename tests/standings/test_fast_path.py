@@ -109,3 +109,20 @@ def test_concurrent_requests_share_one_version_check(seeded_db_url) -> None:
     queries, bodies = asyncio.run(run())
     assert len(queries) == 1 and "data_versions" in queries[0]
     assert len(bodies) == 1
+
+
+def test_answers_from_memory_are_per_query_string_and_never_skip_validation(client) -> None:
+    full = client.get("/api/v1/standings", params={"season": 2025})
+    assert client.get("/api/v1/standings", params={"season": 2025}).content == full.content
+    paged = client.get("/api/v1/standings", params={"season": 2025, "limit": 3, "offset": 2})
+    assert paged.json()["items"] == full.json()["items"][2:5]
+    for _ in range(2):  # an invalid request is never remembered: 422 every time
+        assert client.get("/api/v1/standings", params={"limit": 500}).status_code == 422
+        assert client.get("/api/v1/standings", params={"season": "x"}).status_code == 422
+    etag = full.headers["etag"]
+    again = client.get("/api/v1/standings", params={"season": 2025},
+                       headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.headers["etag"] == etag
+    other = client.get("/api/v1/standings", params={"season": 2025},
+                       headers={"If-None-Match": '"st-2025-50-0-1"'})
+    assert other.status_code == 200 and other.content == full.content
