@@ -16,7 +16,14 @@ last days (one a late West-coast tip-off that is already the next day in UTC), t
 still to come, plus a preseason and an All-Star game that must not be imported. It is mutable:
 :meth:`finish` marks a game final, :meth:`move` reschedules it, ``overrides`` changes single
 values, ``drop_columns`` removes a header, and ``faults`` queues transport faults (``status``
-with headers such as ``Retry-After``, ``hang``, ``truncate``).
+with headers such as ``Retry-After``, ``hang``, ``truncate``); ``unavailable`` endpoints answer
+404 until removed (stats.nba.com's PlayerIndex has done so).
+
+Real-data shapes: :meth:`add_neutral` adds a final played at a neutral site, listed with
+``@`` on both game-log rows and ``isNeutral: true`` in the schedule (like 0022500147 DAL-DET,
+Mexico City, 2025-11-01); :meth:`drop` removes a game from the schedule and :meth:`restore`
+brings it back with a new date; :meth:`postpone` keeps it listed with ``gameStatusText``
+"PPD" and the given ``postponedStatus``.
 
 Run standalone (for containers): ``python -m tests.helpers.fake_stats --port 8765``.
 """
@@ -82,6 +89,10 @@ class FakeGame:
     away: str
     final: bool
     seed: int
+    neutral: bool = False
+    listed: bool = True  # in the schedule
+    postponed_status: str = "A"  # as nba_api's documented samples show for a normal game
+    status_text: str | None = None  # e.g. "PPD"; None: the tip-off time or "Final"
 
     @property
     def tipoff_utc(self) -> dt.datetime:
@@ -113,6 +124,7 @@ class FakeStats:
     requests: list[dict[str, Any]] = field(default_factory=list)
     roster_size: int = 3  # players per team that is not in ROSTERS
     cache_documents: bool = False  # serve each rendered body until a mutation method runs
+    unavailable: set[str] = field(default_factory=set)  # endpoints answering 404
 
     def __post_init__(self) -> None:
         self.season = season_of(self.first_day)
@@ -144,6 +156,27 @@ class FakeStats:
 
     def move(self, game_id: str, day: dt.date) -> None:
         self.game(game_id).day = day
+        self._bodies.clear()
+
+    def add_neutral(self, day: dt.date, home: str, away: str) -> FakeGame:
+        """A final at a neutral site: ``home`` is the schedule's designated home team."""
+        game = self.add_final(day, home, away)
+        game.neutral = True
+        return game
+
+    def drop(self, game_id: str) -> None:
+        self.game(game_id).listed = False
+        self._bodies.clear()
+
+    def restore(self, game_id: str, day: dt.date) -> None:
+        game = self.game(game_id)
+        game.listed, game.day, game.postponed_status, game.status_text = True, day, "A", None
+        self._bodies.clear()
+
+    def postpone(self, game_id: str, postponed_status: str = "A",
+                 status_text: str = "PPD") -> None:
+        game = self.game(game_id)
+        game.postponed_status, game.status_text = postponed_status, status_text
         self._bodies.clear()
 
     def body(self, kind: str) -> bytes:
@@ -191,7 +224,9 @@ class FakeStats:
             "SEASON_ID": f"{g.game_id[2]}{self.season}", "TEAM_ID": tid,
             "TEAM_ABBREVIATION": team, "TEAM_NAME": f"{city} {name}", "GAME_ID": g.game_id,
             "GAME_DATE": g.day.isoformat(),
-            "MATCHUP": f"{team} vs. {other}" if team == g.home else f"{team} @ {other}",
+            # a neutral-site game says "@" on both rows, as stats.nba.com writes it
+            "MATCHUP": f"{team} vs. {other}" if team == g.home and not g.neutral
+            else f"{team} @ {other}",
             "WL": "W" if stats["PTS"] > opp_pts else "L", "MIN": minutes,
             "PLUS_MINUS": stats["PTS"] - opp_pts, "VIDEO_AVAILABLE": 1, **stats,
         }
@@ -260,7 +295,7 @@ class FakeStats:
         doc = {
             "gameId": g.game_id, "gameCode": f"{g.day:%Y%m%d}/{g.away}{g.home}",
             "gameStatus": 3 if g.final else 1,
-            "gameStatusText": "Final" if g.final else f"{est:%I:%M %p} ET",
+            "gameStatusText": g.status_text or ("Final" if g.final else f"{est:%I:%M %p} ET"),
             "gameSequence": seq, "gameDateEst": f"{g.day.isoformat()}T00:00:00Z",
             "gameTimeEst": f"1900-01-01T{est:%H:%M:%S}Z",
             "gameDateTimeEst": f"{est:%Y-%m-%dT%H:%M:%S}Z",
@@ -270,7 +305,8 @@ class FakeStats:
             "day": f"{g.day:%a}", "monthNum": g.day.month, "weekNumber": 1, "weekName": "Week 1",
             "ifNecessary": False, "seriesGameNumber": "", "gameLabel": "", "gameSubLabel": "",
             "seriesText": "", "arenaName": "Arena", "arenaState": "", "arenaCity": "",
-            "postponedStatus": "A", "branchLink": "", "gameSubtype": "", "isNeutral": False,
+            "postponedStatus": g.postponed_status, "branchLink": "", "gameSubtype": "",
+            "isNeutral": g.neutral,
             "broadcasters": {k: [] for k in (
                 "nationalBroadcasters", "nationalRadioBroadcasters", "nationalOttBroadcasters",
                 "homeTvBroadcasters", "homeRadioBroadcasters", "homeOttBroadcasters",
@@ -286,6 +322,8 @@ class FakeStats:
     def schedule(self) -> dict[str, Any]:
         by_day: dict[dt.date, list[FakeGame]] = {}
         for g in sorted(self.games, key=lambda x: (x.day, x.eastern_time, x.game_id)):
+            if not g.listed:
+                continue
             by_day.setdefault(g.day, []).append(g)
         dates = [{"gameDate": f"{day:%m/%d/%Y} 00:00:00",
                   "games": [self._schedule_game(g, i + 1) for i, g in enumerate(games)]}
@@ -348,6 +386,9 @@ def _handler(fake: FakeStats) -> type[BaseHTTPRequestHandler]:
             params = {k: v[0] for k, v in parse_qs(url.query, keep_blank_values=True).items()}
             fake.requests.append({"endpoint": endpoint, "params": params,
                                   "headers": dict(self.headers), "at": time.monotonic()})
+            if endpoint in fake.unavailable:
+                self._send(404, b'{"Message":"The requested resource was not found."}')
+                return
             if endpoint == "leaguegamelog":
                 body = fake.body(params.get("PlayerOrTeam", "T"))
                 endpoint = f"leaguegamelog[{params.get('PlayerOrTeam', 'T')}]"

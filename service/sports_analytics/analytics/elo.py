@@ -18,6 +18,9 @@ published FiveThirtyEight NBA values:
 * between seasons every rating is pulled toward the mean:
   ``season_carryover * rating + (1 - season_carryover) * season_mean``.
 
+No team gets home advantage at a neutral site (``GameResult.neutral``): the designated home
+team is rated as it is.
+
 Predictions are made from games finished on earlier days only: all games of one day are
 predicted with the ratings at the start of that day, then that day's results update them.
 """
@@ -55,8 +58,13 @@ class EloParams:
 ELO_V1 = EloParams()
 
 
-def home_win_probability(home: float, away: float, params: EloParams = ELO_V1) -> float:
-    diff = home + params.home_advantage - away
+def home_advantage(params: EloParams, neutral: bool) -> float:
+    return 0.0 if neutral else params.home_advantage
+
+
+def home_win_probability(home: float, away: float, params: EloParams = ELO_V1,
+                         neutral: bool = False) -> float:
+    diff = home + home_advantage(params, neutral) - away
     return 1.0 / (1.0 + 10.0 ** (-diff / params.scale))
 
 
@@ -67,13 +75,13 @@ def mov_multiplier(margin: int, winner_elo_diff: float, params: EloParams = ELO_
 
 
 def rating_change(home: float, away: float, home_score: int, away_score: int,
-                  params: EloParams = ELO_V1) -> float:
+                  params: EloParams = ELO_V1, neutral: bool = False) -> float:
     """Points the home team gains (the away team loses the same). 0 for a tie."""
     margin = home_score - away_score
     if margin == 0:
         return 0.0
-    expected = home_win_probability(home, away, params)
-    home_elo_diff = home + params.home_advantage - away
+    expected = home_win_probability(home, away, params, neutral)
+    home_elo_diff = home + home_advantage(params, neutral) - away
     winner_diff = home_elo_diff if margin > 0 else -home_elo_diff
     actual = 1.0 if margin > 0 else 0.0
     return params.k * mov_multiplier(margin, winner_diff, params) * (actual - expected)
@@ -88,6 +96,7 @@ class GameResult(NamedTuple):  # a tuple: tens of thousands are built per run, c
     home_score: int | None
     away_score: int | None
     final: bool
+    neutral: bool = False  # a neutral site: no home advantage
 
 
 class EloForecast(NamedTuple):
@@ -129,13 +138,15 @@ def run_elo(games: Iterable[GameResult], params: EloParams = ELO_V1,
             if since is not None and g.date < since:
                 break
             h, a = state.get(g.home_team_id), state.get(g.away_team_id)
-            forecasts.append(EloForecast(g.id, h, a, home_win_probability(h, a, params)))
+            forecasts.append(EloForecast(g.id, h, a,
+                                         home_win_probability(h, a, params, g.neutral)))
         updates: list[tuple[int, int, float]] = []
         for g in day_games:
             if g.final and g.home_score is not None and g.away_score is not None:
                 h, a = state.get(g.home_team_id), state.get(g.away_team_id)
                 updates.append((g.home_team_id, g.away_team_id,
-                                rating_change(h, a, g.home_score, g.away_score, params)))
+                                rating_change(h, a, g.home_score, g.away_score, params,
+                                              g.neutral)))
         for home, away, delta in updates:
             state.ratings[home] = state.get(home) + delta
             state.ratings[away] = state.get(away) - delta

@@ -23,8 +23,9 @@ from sports_analytics.analytics.elo import EloParams, EloRatings, GameResult
 
 SNAPSHOT = "predictions"
 _GAMES_SQL = ("SELECT id, season, date, home_team_id, away_team_id, home_score, away_score, "
-              "(status = 'final' AND home_score IS NOT NULL AND away_score IS NOT NULL) AS final "
-              "FROM games {where} ORDER BY date, id")
+              "(status = 'final' AND home_score IS NOT NULL AND away_score IS NOT NULL) AS final, "
+              "neutral_site FROM games WHERE status IN ('scheduled', 'final') {where} "
+              "ORDER BY date, id")  # a postponed or cancelled game gets no new prediction
 _READ = text("SELECT state FROM analytics_snapshots WHERE name = :name")
 _BETWEEN = text("SELECT EXISTS (SELECT 1 FROM games WHERE date > :after AND date < :since "
                 "AND status = 'final')")
@@ -52,7 +53,7 @@ def load_games(conn: Connection, after: dt.date | None = None) -> list[GameResul
         if after is None:
             cur.execute(_GAMES_SQL.format(where=""))
         else:
-            cur.execute(_GAMES_SQL.format(where="WHERE date > %(after)s"), {"after": after})
+            cur.execute(_GAMES_SQL.format(where="AND date > %(after)s"), {"after": after})
         return [GameResult._make(row) for row in cur.fetchall()]
 
 

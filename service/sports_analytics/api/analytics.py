@@ -60,7 +60,7 @@ class GameFeatures(BaseModel):
     game_id: int
     season: int
     date: dt.date
-    status: Literal["scheduled", "final"]
+    status: Literal["scheduled", "final", "postponed", "cancelled"]
     home: FeatureRow
     away: FeatureRow
 
@@ -109,7 +109,7 @@ class Accuracy(BaseModel):
 
 
 _GAME_SQL = text("""
-    SELECT g.id, g.season, g.date, g.status, g.home_score, g.away_score,
+    SELECT g.id, g.season, g.date, g.status, g.home_score, g.away_score, g.neutral_site,
            g.home_team_id, g.away_team_id, h.abbreviation AS home_team, a.abbreviation AS away_team
     FROM games g JOIN teams h ON h.id = g.home_team_id JOIN teams a ON a.id = g.away_team_id
     WHERE g.id = :id""")
@@ -170,6 +170,7 @@ def game_prediction(game_id: GameIdPath, engine: ReadEngineDep) -> GamePredictio
         game_id=game["id"], season=game["season"], date=game["date"], status=game["status"],
         home_team=game["home_team"], away_team=game["away_team"],
         home_score=game["home_score"], away_score=game["away_score"],
+        neutral_site=game["neutral_site"],
         predictions=[ModelPrediction(**_model_prediction(dict(r), game["home_team"],
                                                          game["away_team"])) for r in rows],
     )
@@ -200,7 +201,8 @@ def list_predictions(
         total, estimated = predictions_total(conn, season, model, date)
         rows = conn.execute(text(f"""
             SELECT p.game_id, g.season, g.date, g.status, h.abbreviation AS home_team,
-                   a.abbreviation AS away_team, g.home_score, g.away_score, p.model,
+                   a.abbreviation AS away_team, g.home_score, g.away_score, g.neutral_site,
+                   p.model,
                    p.home_win_prob, p.away_win_prob, p.home_rating, p.away_rating, p.was_correct
             FROM predictions p JOIN games g ON g.id = p.game_id
             JOIN teams h ON h.id = g.home_team_id JOIN teams a ON a.id = g.away_team_id
@@ -209,7 +211,8 @@ def list_predictions(
     items = [PredictionItem(
         game_id=r["game_id"], season=r["season"], date=r["date"], status=r["status"],
         home_team=r["home_team"], away_team=r["away_team"], home_score=r["home_score"],
-        away_score=r["away_score"], **_model_prediction(dict(r), r["home_team"], r["away_team"]),
+        away_score=r["away_score"], neutral_site=r["neutral_site"],
+        **_model_prediction(dict(r), r["home_team"], r["away_team"]),
     ) for r in rows]
     return Page[PredictionItem](items=items, total=total, total_is_estimate=estimated,
                                 limit=page.limit, offset=page.offset)

@@ -39,7 +39,8 @@ router = APIRouter(prefix="/api/v1/games", tags=["games"])
 
 GAME_FIELDS = """'game_id', g.id, 'season', g.season, 'date', g.date, 'status', g.status,
     'home_team', ht.abbreviation, 'away_team', at.abbreviation,
-    'home_score', g.home_score, 'away_score', g.away_score, 'external_id', g.external_id"""
+    'home_score', g.home_score, 'away_score', g.away_score, 'external_id', g.external_id,
+    'neutral_site', g.neutral_site"""
 
 STAT_COLUMNS = ("minutes", "points", "rebounds", "offensive_rebounds", "assists", "steals",
                 "blocks", "turnovers", "fouls", "fgm", "fga", "fg3m", "fg3a", "ftm", "fta",

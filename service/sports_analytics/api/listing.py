@@ -32,7 +32,8 @@ TEAM_COUNT_CAP = 500
 
 GAME_FIELDS = """'game_id', g.id, 'season', g.season, 'date', g.date, 'status', g.status,
     'home_team', ht.abbreviation, 'away_team', at.abbreviation,
-    'home_score', g.home_score, 'away_score', g.away_score, 'external_id', g.external_id"""
+    'home_score', g.home_score, 'away_score', g.away_score, 'external_id', g.external_id,
+    'neutral_site', g.neutral_site"""
 
 
 def _literal(value: Any) -> str:

@@ -68,6 +68,7 @@ SELECT json_build_object(
             'home_team', ht.abbreviation, 'away_team', at.abbreviation,
             'home_score', g.home_score, 'away_score', g.away_score,
             'external_id', g.external_id, 'tipoff_at', g.tipoff_at,
+            'neutral_site', g.neutral_site,
             'predictions', coalesce((
                 SELECT json_agg(json_build_object('model', p.model,
                                                   'home_win_prob', p.home_win_prob,

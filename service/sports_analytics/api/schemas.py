@@ -98,11 +98,14 @@ class GameFields(BaseModel):
     game_id: int
     season: int
     date: dt.date
-    status: Literal["scheduled", "final"]
-    home_team: str
+    status: Literal["scheduled", "final", "postponed", "cancelled"] = Field(
+        description="postponed: off the league schedule until it is given a new date")
+    home_team: str = Field(description="the designated home team at a neutral site")
     away_team: str
     home_score: int | None
     away_score: int | None
+    neutral_site: bool = Field(False, description="played at a neutral site: neither team "
+                                                  "has home court")
 
 
 class Game(GameFields):

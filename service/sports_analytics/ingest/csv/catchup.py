@@ -54,7 +54,8 @@ def _team_games(path: Path) -> list[tuple[int, SyncGame]]:
         lines = [Line(r.external_id, r.team, r.opponent, r.is_home, r.date, r.stats, r.minutes,
                       r.plus_minus) for r in (home, away)]
         games.append((home.season, SyncGame(home.external_id, home.date, home.team, away.team,
-                                            None, home.stats["pts"], away.stats["pts"], lines)))
+                                            None, home.stats["pts"], away.stats["pts"], lines,
+                                            neutral=home.neutral)))
     return games
 
 
@@ -78,6 +79,8 @@ def collect(paths: Sequence[Path]) -> list[SyncData]:
                                   f"another file")
             elif prior is not None and prior[1].tipoff_at and not game.tipoff_at:
                 game.tipoff_at = prior[1].tipoff_at
+            if prior is not None:  # either file may be the one with the neutral column
+                game.neutral = game.neutral or prior[1].neutral
             by_id[game.external_id] = (season, game)
     _attach_players(by_id, players)
     seasons: dict[int, SyncData] = {}

@@ -23,10 +23,11 @@ from sports_analytics.ingest.teams import ALIASES
 STAT_COLUMNS = STAT_NAMES
 REQUIRED_COLUMNS = ("season", "game_date", "game_id", "team", "opponent", "home_away",
                     *STAT_COLUMNS, "min")
-OPTIONAL_COLUMNS = ("plus_minus",)
+OPTIONAL_COLUMNS = ("plus_minus", "neutral")
 MINUTES_MAX = Decimal("999.9")
 EXTERNAL_ID_MAX = 64
 HOME_AWAY = {"h": True, "home": True, "a": False, "away": False}
+NEUTRAL = {"": False, "false": False, "true": True}
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Row:
     stats: dict[str, int]
     minutes: Decimal
     plus_minus: int | None
+    neutral: bool = False  # played at a neutral site; home_away names the designated home
 
 
 def read_records(path: Path, required: Sequence[str] = REQUIRED_COLUMNS,
@@ -111,6 +113,15 @@ def season_and_date(where: str, rec: dict[str, str]) -> tuple[int, dt.date]:
     return season, date
 
 
+def parse_neutral(where: str, rec: dict[str, str]) -> bool:
+    """The optional ``neutral`` column (every format): true, false, or empty for false."""
+    value = (rec.get("neutral") or "").strip().lower()
+    if value not in NEUTRAL:
+        raise IngestError(f"{where}: neutral must be true or false, got "
+                          f"{rec['neutral'].strip()[:20]!r}")
+    return NEUTRAL[value]
+
+
 def parse_row(path: Path, line: int, rec: dict[str, str]) -> Row:
     where = f"{path}:{line}"
     season, date = season_and_date(where, rec)
@@ -146,7 +157,7 @@ def parse_row(path: Path, line: int, rec: dict[str, str]) -> Row:
     if (rec.get("plus_minus") or "").strip():
         plus_minus = _int(where, "plus_minus", rec["plus_minus"], -STAT_MAX, STAT_MAX)
     return Row(line, season, date, external_id, team, opponent, HOME_AWAY[ha], stats,
-               minutes.quantize(Decimal("0.1")), plus_minus)
+               minutes.quantize(Decimal("0.1")), plus_minus, parse_neutral(where, rec))
 
 
 def validate(path: Path) -> list[tuple[Row, Row]]:
@@ -173,6 +184,7 @@ def validate(path: Path) -> list[tuple[Row, Row]]:
             for what, mine, theirs in (
                 ("season", row.season, first.season), ("game_date", row.date, first.date),
                 ("team/opponent", (row.team, row.opponent), (first.opponent, first.team)),
+                ("neutral", row.neutral, first.neutral),
             ):
                 if mine != theirs:
                     raise IngestError(f"{path}:{line}: {what} disagrees with line {first.line} "

@@ -32,7 +32,7 @@ from sports_analytics.ingest.teams import ensure_teams
 log = structlog.get_logger(__name__)
 
 STAGE_COLUMNS = ("line", "season", "date", "external_id", "team_id", "opp_id", "is_home",
-                 "minutes", *STAT_COLUMNS)
+                 "neutral", "minutes", *STAT_COLUMNS)
 
 @dataclass(frozen=True)
 class IngestSummary:
@@ -51,18 +51,20 @@ class IngestSummary:
 
 _UPSERT_GAMES = """
 INSERT INTO games AS g (season, date, home_team_id, away_team_id, home_score, away_score,
-                        status, external_id)
-SELECT h.season, h.date, h.team_id, h.opp_id, h.pts, a.pts, 'final', h.external_id
+                        status, external_id, neutral_site)
+SELECT h.season, h.date, h.team_id, h.opp_id, h.pts, a.pts, 'final', h.external_id, h.neutral
 FROM ingest_rows h JOIN ingest_rows a ON a.external_id = h.external_id AND NOT a.is_home
 WHERE h.is_home
 ON CONFLICT (external_id) DO UPDATE SET
     season = EXCLUDED.season, date = EXCLUDED.date, home_team_id = EXCLUDED.home_team_id,
     away_team_id = EXCLUDED.away_team_id, home_score = EXCLUDED.home_score,
-    away_score = EXCLUDED.away_score, status = EXCLUDED.status, updated_at = now()
-WHERE (g.season, g.date, g.home_team_id, g.away_team_id, g.home_score, g.away_score, g.status)
+    away_score = EXCLUDED.away_score, status = EXCLUDED.status,
+    neutral_site = EXCLUDED.neutral_site, updated_at = now()
+WHERE (g.season, g.date, g.home_team_id, g.away_team_id, g.home_score, g.away_score, g.status,
+       g.neutral_site)
       IS DISTINCT FROM (EXCLUDED.season, EXCLUDED.date, EXCLUDED.home_team_id,
                         EXCLUDED.away_team_id, EXCLUDED.home_score, EXCLUDED.away_score,
-                        EXCLUDED.status)
+                        EXCLUDED.status, EXCLUDED.neutral_site)
 RETURNING (xmax = 0) AS inserted
 """
 
@@ -112,11 +114,12 @@ def load_games(conn: Connection, path: Path,
                                       f"(not in the teams table)")
     conn.execute(text(f"CREATE TEMP TABLE ingest_rows (line int, season int, date date, "
                       f"external_id text, team_id smallint, opp_id smallint, is_home boolean, "
+                      f"neutral boolean, "
                       f"minutes numeric(5,1), {', '.join(f'{c} int' for c in STAT_COLUMNS)}) "
                       f"ON COMMIT DROP"))
     copy_rows(conn, "ingest_rows", STAGE_COLUMNS, (
         (r.line, r.season, r.date, r.external_id, team_ids[r.team], team_ids[r.opponent],
-         r.is_home, r.minutes, *(r.stats[c] for c in STAT_COLUMNS))
+         r.is_home, r.neutral, r.minutes, *(r.stats[c] for c in STAT_COLUMNS))
         for pair in games for r in pair))
     conflict = conn.execute(text(_CONFLICTS)).first()
     if conflict:

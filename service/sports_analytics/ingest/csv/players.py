@@ -4,7 +4,7 @@ A player line carries the team game-log columns (validated by the same
 :func:`.game_log.parse_row`: types, ranges, made <= attempted, PTS = 2*FGM + 3PM + FTM) plus
 ``player_id`` and ``player_name``. A schedule line is a game still to be played:
 ``season, game_id, game_date`` (the US Eastern date), ``home``, ``away`` and, optionally,
-``tipoff_utc``.
+``tipoff_utc`` and ``neutral`` (true for a neutral site; ``home`` is the designated home).
 """
 
 from __future__ import annotations
@@ -77,7 +77,8 @@ def parse_schedule(path: Path) -> list[tuple[int, SyncGame]]:
         if home == away:
             raise IngestError(f"{where}: home and away are both {home}")
         out.append((season, SyncGame(game_id, date, home, away,
-                                     _tipoff(where, rec.get("tipoff_utc", "")))))
+                                     _tipoff(where, rec.get("tipoff_utc", "")),
+                                     neutral=game_log.parse_neutral(where, rec))))
     if not out:
         raise IngestError(f"{path}:2: no data rows")
     return out

@@ -136,8 +136,10 @@ def _check_pair(game_id: str, lines: list[Line]) -> None:
     if len(lines) != 2:
         raise bad(f"{len(lines)} team lines (expected one per team)")
     a, b = lines
-    if a.is_home == b.is_home:
-        raise bad("both lines say the same home/away side")
+    # A neutral-site game says "@" on both rows (DAL @ DET and DET @ DAL, Mexico City
+    # 2025-11-01); the schedule names its designated home team (assemble.py).
+    if a.is_home and b.is_home:
+        raise bad("both lines say 'vs.' (home)")
     if (a.team, a.opponent) != (b.opponent, b.team) or a.team == b.team:
         raise bad(f"the two lines disagree on the teams ({a.team}/{a.opponent} vs "
                   f"{b.team}/{b.opponent})")

@@ -51,6 +51,10 @@ class SyncGame:
     away_score: int | None = None
     lines: list[Line] = field(default_factory=list)  # two team lines when final
     players: list[Line] = field(default_factory=list)
+    # Played at a neutral site: ``home`` is then the schedule's designated home team.
+    neutral: bool = False
+    # Before it is final: "scheduled", or "postponed" / "cancelled" when the source says so.
+    status: str = "scheduled"
 
     @property
     def final(self) -> bool:
@@ -70,6 +74,11 @@ class SyncData:
     games: dict[str, SyncGame]
     source: str  # named in errors found while writing
     bios: dict[str, Bio] = field(default_factory=dict)  # player id -> PlayerIndex details
+    enriched: bool = True  # False: the player index was unavailable (bios is empty)
+    # Game id prefixes the source lists in full (the league schedule: "002" for the regular
+    # season): a stored scheduled game with such an id that the source no longer lists was
+    # taken off the schedule. None for a source that is not a whole schedule (CSV files).
+    complete_for: tuple[str, ...] | None = None
 
     @property
     def finals(self) -> list[SyncGame]:

@@ -31,14 +31,18 @@ BOX = {"points": "pts", "rebounds": "reb", "offensive_rebounds": "oreb", "assist
        "fga": "fga", "fg3m": "fg3m", "fg3a": "fg3a", "ftm": "ftm", "fta": "fta"}
 _STATS_DDL = ", ".join(f"{s} int" for s in STAT_NAMES)
 
+# Created once per transaction and emptied for each season written in it: a set of files
+# spanning several seasons is written season by season in one transaction.
 _STAGE = f"""
-CREATE TEMP TABLE sync_games (external_id text, season int, date date, home_id smallint,
-    away_id smallint, home_score int, away_score int, status text, tipoff_at timestamptz)
+CREATE TEMP TABLE IF NOT EXISTS sync_games (external_id text, season int, date date,
+    home_id smallint, away_id smallint, home_score int, away_score int, status text,
+    tipoff_at timestamptz, neutral_site bool) ON COMMIT DROP;
+CREATE TEMP TABLE IF NOT EXISTS sync_lines (external_id text, player text, team_id smallint,
+    is_home bool, minutes numeric(5,1), plus_minus int, {_STATS_DDL}) ON COMMIT DROP;
+CREATE TEMP TABLE IF NOT EXISTS sync_players (external_id text, first_name text,
+    last_name text, team_id smallint, position text, jersey_number smallint, height_cm smallint)
     ON COMMIT DROP;
-CREATE TEMP TABLE sync_lines (external_id text, player text, team_id smallint, is_home bool,
-    minutes numeric(5,1), plus_minus int, {_STATS_DDL}) ON COMMIT DROP;
-CREATE TEMP TABLE sync_players (external_id text, first_name text, last_name text,
-    team_id smallint, position text, jersey_number smallint, height_cm smallint) ON COMMIT DROP
+TRUNCATE sync_games, sync_lines, sync_players
 """
 
 _CONFLICT = """
@@ -49,20 +53,21 @@ WHERE g.external_id IS DISTINCT FROM s.external_id LIMIT 1
 
 _GAMES = """
 INSERT INTO games AS g (season, date, home_team_id, away_team_id, home_score, away_score,
-                        status, external_id, tipoff_at)
-SELECT season, date, home_id, away_id, home_score, away_score, status, external_id, tipoff_at
+                        status, external_id, tipoff_at, neutral_site)
+SELECT season, date, home_id, away_id, home_score, away_score, status, external_id, tipoff_at,
+       neutral_site
 FROM sync_games
 ON CONFLICT (external_id) DO UPDATE SET
     season = EXCLUDED.season, date = EXCLUDED.date, home_team_id = EXCLUDED.home_team_id,
     away_team_id = EXCLUDED.away_team_id, home_score = EXCLUDED.home_score,
     away_score = EXCLUDED.away_score, status = EXCLUDED.status,
-    tipoff_at = EXCLUDED.tipoff_at, updated_at = now()
-WHERE NOT (g.status = 'final' AND EXCLUDED.status = 'scheduled')
+    tipoff_at = EXCLUDED.tipoff_at, neutral_site = EXCLUDED.neutral_site, updated_at = now()
+WHERE NOT (g.status = 'final' AND EXCLUDED.status <> 'final')
   AND (g.season, g.date, g.home_team_id, g.away_team_id, g.home_score, g.away_score,
-       g.status, g.tipoff_at)
+       g.status, g.tipoff_at, g.neutral_site)
       IS DISTINCT FROM (EXCLUDED.season, EXCLUDED.date, EXCLUDED.home_team_id,
                         EXCLUDED.away_team_id, EXCLUDED.home_score, EXCLUDED.away_score,
-                        EXCLUDED.status, EXCLUDED.tipoff_at)
+                        EXCLUDED.status, EXCLUDED.tipoff_at, EXCLUDED.neutral_site)
 RETURNING g.id, (xmax = 0) AS inserted
 """
 
@@ -70,9 +75,20 @@ RETURNING g.id, (xmax = 0) AS inserted
 _MOVED = """
 SELECT t.team_id, g.season, g.date FROM games g JOIN sync_games s ON s.external_id = g.external_id
 CROSS JOIN LATERAL (VALUES (g.home_team_id), (g.away_team_id)) AS t(team_id)
-WHERE (g.season, g.date, g.home_team_id, g.away_team_id)
-      IS DISTINCT FROM (s.season, s.date, s.home_id, s.away_id)
-  AND NOT (g.status = 'final' AND s.status = 'scheduled')
+WHERE (g.season, g.date, g.home_team_id, g.away_team_id, g.neutral_site)
+      IS DISTINCT FROM (s.season, s.date, s.home_id, s.away_id, s.neutral_site)
+  AND NOT (g.status = 'final' AND s.status <> 'final')
+"""
+
+# A scheduled game the league schedule no longer lists was postponed (or cancelled; the
+# schedule would say so while it still listed it): kept, off the upcoming games, until it
+# comes back with a date under the same id. Finals are never touched.
+_OFF_SCHEDULE = """
+UPDATE games g SET status = 'postponed', updated_at = now()
+WHERE g.season = :season AND g.status = 'scheduled'
+  AND left(g.external_id, 3) = ANY(:prefixes)
+  AND NOT EXISTS (SELECT 1 FROM sync_games s WHERE s.external_id = g.external_id)
+RETURNING g.id
 """
 
 # Position, jersey and height come from the player index; a source without them (a CSV)
@@ -149,6 +165,9 @@ class SyncSummary:
     analytics: dict[str, int] = field(default_factory=dict)
     upstream_fingerprint: str | None = None
     upstream_unchanged: bool = False  # same documents as the previous run: nothing to check
+    # "complete", or "unavailable" when the optional player index could not be read (the
+    # players keep what is stored; a later sync fills it in)
+    player_enrichment: str = "complete"
     data_version: int | None = None
 
     @property
@@ -187,9 +206,10 @@ def _stage(conn: Connection, data: SyncData, team_ids: dict[str, int]) -> None:
                 raise UpstreamDataError(data.source, f"game {game.external_id}: unknown team "
                                                   f"{abbr!r}")
     copy_rows(conn, "sync_games", ("external_id", "season", "date", "home_id", "away_id",
-                                   "home_score", "away_score", "status", "tipoff_at"), (
+                                   "home_score", "away_score", "status", "tipoff_at",
+                                   "neutral_site"), (
         (g.external_id, data.season, g.date, team_ids[g.home], team_ids[g.away], g.home_score,
-         g.away_score, "final" if g.final else "scheduled", g.tipoff_at)
+         g.away_score, "final" if g.final else g.status, g.tipoff_at, g.neutral)
         for g in data.games.values()))
     players: dict[str, tuple[str, str, int]] = {}
     for game in sorted(data.finals, key=lambda g: g.date):  # the latest team wins
@@ -220,6 +240,10 @@ def write_season(conn: Connection, data: SyncData) -> WriteResult:
     changed = conn.execute(text(_GAMES)).all()
     ids = {row[0] for row in changed}
     inserted = sum(1 for row in changed if row[1])
+    if data.complete_for:
+        off = conn.execute(text(_OFF_SCHEDULE), {"season": data.season,
+                                                 "prefixes": list(data.complete_for)})
+        ids |= set(off.scalars())
     conn.execute(text("SELECT setval(pg_get_serial_sequence('players', 'id'), "
                       "greatest((SELECT max(id) FROM players), 1))"))
     players = len(conn.execute(text(_PLAYERS)).all())
