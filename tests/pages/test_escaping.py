@@ -50,6 +50,7 @@ def test_brief_and_player_name_with_markup_are_shown_as_text(site: Site) -> None
 
     day_page = site.client.get(f"/?date={day}").text
     assert day_page.count(SCRIPT_ESCAPED) == 2  # the headline and a factor
+    assert "written by Gemini" in day_page  # the stored brief, not the rule-based one
     _assert_escaped(day_page)
 
     game_page = site.client.get(f"/games/{gid}").text

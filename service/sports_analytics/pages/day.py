@@ -55,11 +55,12 @@ async def day_context(request: Request, day: dt.date, explicit: bool) -> dict[st
     data = await queries.game_day(reader, day, explicit)
     fresh = freshness_line(await queries.freshness(reader))
     games = data["games"]
-    missing = [g["game_id"] for g in games if not g["brief"]]
+    missing = [g["game_id"] for g in games if not g["stored_brief"]]
     fallback = await run_in_threadpool(rule_briefs, request.state.read_engine, missing)
     for game in games:
-        game["brief_source"] = "stored" if game["brief"] else "rules"
-        game["brief"] = game["brief"] or fallback.get(game["game_id"])
+        stored = game.pop("stored_brief")
+        game["brief_source"] = stored["source"] if stored else "rules"
+        game["brief"] = stored["brief"] if stored else fallback.get(game["game_id"])
         game["predictions"] = [_pick(game, p) for p in game["predictions"]]
         game["home_rating"], game["away_rating"] = _ratings(game)
         game["features"] = game["features"] or {}

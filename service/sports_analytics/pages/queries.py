@@ -58,8 +58,9 @@ SELECT json_build_object(
                                             json_build_object('rest_days', f.rest_days,
                                                               'back_to_back', f.back_to_back))
                      FROM game_features f WHERE f.game_id = g.id),
-        'brief', (SELECT i.brief FROM insights i WHERE i.game_id = g.id
-                  ORDER BY i.created_at DESC, i.id DESC LIMIT 1))
+        'stored_brief', (SELECT json_build_object('brief', i.brief, 'source', i.source)
+                         FROM insights i WHERE i.game_id = g.id
+                         ORDER BY i.created_at DESC, i.id DESC LIMIT 1))
         ORDER BY g.tipoff_at NULLS LAST, g.id)
       FROM games g JOIN teams ht ON ht.id = g.home_team_id JOIN teams at ON at.id = g.away_team_id
       WHERE g.date = (SELECT day FROM target)), '[]'::json))::text
