@@ -100,7 +100,7 @@ def test_serve_exports_route_spans_with_db_children(serve_factory, receiver, fak
     assert r.status_code == 200 and fake_gemini.requests, r.text
     assert httpx.get(f"{served.base_url}/no/such/path/{GAME_ID}",
                      headers=_traceparent(trace_id=trace_nope)).status_code == 404
-    for _ in range(10):  # spread over both workers; probes and scrapes are not traced by default
+    for _ in range(30):  # spread over both workers; probes and scrapes are not traced by default
         for path in ("/healthz", "/readyz", "/metrics"):
             assert httpx.get(served.base_url + path,
                              headers=_traceparent(trace_id="3" * 32)).status_code == 200
@@ -133,6 +133,11 @@ def test_serve_exports_route_spans_with_db_children(serve_factory, receiver, fak
     assert [s.name for s in nope] == ["GET"]
     assert "http.route" not in nope[0].attributes
     assert not [s for s in spans if s.trace_id == "3" * 32]
+    # Nor do the statements of the untraced probes (/readyz queries the database) start
+    # traces of their own: inside a request that records nothing, no client span is made.
+    assert {s.trace_id for s in spans} == {trace_box, trace_insight, trace_nope}, [
+        (s.name, _statement(s)[:200]) for s in spans if s.trace_id not in (trace_box, trace_insight,
+                                                                   trace_nope)]
 
     # No parameter value, no password, no key, no prompt anywhere.
     for s in spans:

@@ -73,4 +73,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(docs.router)
     for router in PAGE_ROUTERS:
         app.include_router(router)
+    telemetry.instrument_app(app)
     return app

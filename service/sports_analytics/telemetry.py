@@ -47,6 +47,10 @@ What is traced:
   (nba_api) uses requests, covered by ``RequestsInstrumentor``;
 * batch commands: :func:`command_span` gives each CLI command one root span.
 
+Inside a request whose server span records nothing (not sampled, or an untraced path) the client
+instrumentations are suppressed (:class:`UnsampledRequests`): its statements make no spans, not
+even root spans of their own, and cost one context lookup each.
+
 Logs join traces through :func:`add_trace_ids`, a structlog processor that adds ``trace_id``
 and ``span_id`` to every line written while a span is current.
 """
@@ -198,6 +202,38 @@ def fastapi_config() -> TelemetryConfig:
                 "auto_configure": False}
     return {"tracing": True, "metrics": False, "logs": False, "operation_spans": False,
             "auto_configure": False, "exclude": _path_exclusion()}
+
+
+def instrument_app(app: Any) -> None:
+    """When tracing is on: no client spans inside a request that is not sampled (see below)."""
+    if enabled():
+        app.add_middleware(UnsampledRequests)
+
+
+class UnsampledRequests:
+    """Pure ASGI middleware: a request whose server span is not recording (not sampled, or an
+    excluded path) runs with instrumentation suppressed.
+
+    Its statements and outgoing calls would only make non-recording children (or, on an
+    excluded path, root traces of their own), yet the psycopg, httpx and requests wrappers still
+    parse each statement, consult the sampler and switch contexts first. With the suppression
+    flag set they return at the first check. The price: an unsampled request does not pass its
+    "not sampled" decision on to the APIs it calls (Gemini, the NBA stats API), which are outside
+    these traces anyway.
+    """
+
+    def __init__(self, app: Any) -> None:
+        from opentelemetry.instrumentation.utils import suppress_instrumentation
+
+        self.app = app
+        self._suppressed = suppress_instrumentation
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "lifespan" or trace.get_current_span().is_recording():
+            await self.app(scope, receive, send)
+            return
+        with self._suppressed():
+            await self.app(scope, receive, send)
 
 
 def _path_exclusion() -> Any:

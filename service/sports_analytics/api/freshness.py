@@ -15,6 +15,7 @@ multiprocess mode this collector is added to each scrape's registry next to the
 
 from __future__ import annotations
 
+import contextvars
 import threading
 import time
 from collections.abc import Iterator
@@ -70,7 +71,10 @@ class FreshnessCollector(Collector):
             if self._reading or time.monotonic() - self._read_at < self.max_age:
                 return
             self._reading = True
-        threading.Thread(target=self.read_now, name="freshness-metrics", daemon=True).start()
+        # The scrape's context goes along: the read belongs to the scrape, which is not traced
+        # (a bare thread would start a root trace of its own for the statement).
+        threading.Thread(target=contextvars.copy_context().run, args=(self.read_now,),
+                         name="freshness-metrics", daemon=True).start()
 
     def collect(self) -> Iterator[Metric]:
         self._maybe_refresh()
