@@ -9,7 +9,8 @@ an outage, "the database cannot answer right now, retry", and one status keeps d
 retry policies simple. The log line says which one it was (``reason``).
 
 The HTML pages (pages/) get the same statuses and headers with a readable HTML page instead of
-the JSON body.
+the JSON body. A browser that asks for a path no route has (outside ``/api/``) gets an HTML 404
+page too; every other client keeps FastAPI's JSON ``{"detail": "Not Found"}``.
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ import orjson
 import psycopg
 import structlog
 from fastapi import FastAPI
+from fastapi.exception_handlers import http_exception_handler
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
 from sports_analytics.db.errors import db_error_reason, outage_kind
-from sports_analytics.exceptions import DatabaseUnavailable, SportsAnalyticsError
-from sports_analytics.pages.errors import is_page_request, page_error
+from sports_analytics.exceptions import DatabaseUnavailable, NotFound, SportsAnalyticsError
+from sports_analytics.pages.errors import is_page_request, page_error, wants_html
 
 log = structlog.get_logger(__name__)
 
@@ -67,7 +70,16 @@ async def dbapi_error(request: Request, exc: Exception) -> Response:
     raise exc
 
 
+async def http_error(request: Request, exc: Exception) -> Response:
+    """FastAPI's answer, except a browser's unknown path: the HTML 404 page."""
+    assert isinstance(exc, HTTPException)
+    if exc.status_code == 404 and "route" not in request.scope and wants_html(request):
+        return page_error(request, NotFound("There is no page at this address."))
+    return await http_exception_handler(request, exc)
+
+
 def add_exception_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(SportsAnalyticsError, sports_analytics_error)
     for exc_type in _OUTAGE_ERRORS:
         app.add_exception_handler(exc_type, database_error)

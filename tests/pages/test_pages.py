@@ -184,3 +184,21 @@ def test_database_down_is_a_503_page_with_retry_after() -> None:
             assert "reload the page" in r.text and "Traceback" not in r.text
         api = client.get("/api/v1/teams")
         assert api.status_code == 503 and api.json() == {"detail": "database unavailable"}
+
+
+def test_a_browser_gets_an_html_404_for_an_unknown_address(site: Site) -> None:
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    r = site.client.get("/no-such-page", headers=browser)
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "There is no page at this address." in r.text
+    assert site.client.get("/no-such-page").json() == {"detail": "Not Found"}
+    api = site.client.get("/api/v1/no-such-route", headers=browser)
+    assert api.status_code == 404 and api.json() == {"detail": "Not Found"}
+
+
+def test_head_answers_like_get_without_a_body(site: Site) -> None:
+    for url in PAGES:
+        get, head = site.client.get(url), site.client.head(url)
+        assert head.status_code == get.status_code == 200 and head.content == b""
+        assert head.headers["etag"] == get.headers["etag"]
+        assert head.headers["content-length"] == get.headers["content-length"]

@@ -24,6 +24,12 @@ def is_page_request(request: Request) -> bool:
     return PAGES_TAG in (getattr(route, "tags", None) or ())
 
 
+def wants_html(request: Request) -> bool:
+    """A browser navigating outside the API: it asks for HTML first."""
+    return (not request.url.path.startswith("/api/")
+            and "text/html" in request.headers.get("accept", ""))
+
+
 def page_error(request: Request, exc: SportsAnalyticsError) -> Response:
     status = exc.status_code
     message = _UNAVAILABLE if status == 503 else exc.message
