@@ -7,7 +7,8 @@ phone on a slow 4G connection, simulated. Each page is audited ``--runs`` times 
 score per category is kept (performance varies a few points between runs; the median is
 Lighthouse's own advice).
 
-Without ``--base-url`` it starts a throwaway PostgreSQL cluster, seeds the demo season,
+Without ``--base-url`` it starts a throwaway PostgreSQL cluster, seeds the demo as the Compose
+quick start does (``seed-demo --as-of today``: today's games scheduled, the days before final),
 computes features and predictions, and serves the app on 127.0.0.1; with it, it audits that
 server. It prints a markdown table, writes the JSON reports' scores to benchmarks/results/
 (gitignored), and exits 1 unless every page reaches the floors below.
@@ -106,11 +107,12 @@ def table(scores: dict[str, dict[str, int]]) -> str:
 
 
 def serve_demo(stack: ExitStack) -> str:
-    """A throwaway cluster with the demo season and its analytics, served on loopback."""
+    """A throwaway cluster with today's demo and its analytics, served on loopback."""
     from tests.helpers.pgharness import PgCluster, make_settings, wait_for, with_dbname
     from tests.helpers.serving import BIN, ServeProcess, inherited_env, with_password
 
     from sports_analytics.db.migrate import upgrade
+    from sports_analytics.ingest.demo.as_of import parse_as_of
     from sports_analytics.ingest.demo.seed import seed_demo
 
     cluster = PgCluster()
@@ -123,7 +125,7 @@ def serve_demo(stack: ExitStack) -> str:
         conn.execute("CREATE DATABASE lighthouse")
     url = with_dbname(cluster.url, "lighthouse")
     upgrade(make_settings(url))
-    seed_demo(make_settings(url), force=False)
+    seed_demo(make_settings(url), as_of=parse_as_of("today"))
     env = {**inherited_env(), "APP_ENV": "production", "WEB_CONCURRENCY": "2",
            "DATABASE_URL": with_password(url, "lighthouse-bench")}  # trust auth ignores it
     for command in ("features", "predict"):

@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers.pgharness import admin_execute, with_dbname
+from tests.helpers.pgharness import admin_execute, make_settings, with_dbname
 from tests.helpers.serving import BIN, ServeProcess, inherited_env, with_password
 
 REPO = Path(__file__).resolve().parents[2]
@@ -91,11 +91,17 @@ def compute_analytics(env: dict[str, str]) -> None:
 
 
 @pytest.fixture(scope="session")
-def browser_db_url(pg_admin_url: str, seeded_template: str) -> Iterator[str]:
-    """The browser tests' own copy of the demo database (the analytics are written into it)."""
+def browser_db_url(pg_admin_url: str, migrated_template: str) -> Iterator[str]:
+    """The demo as a new user first sees it (``seed-demo --as-of today``, the Compose quick
+    start): today's games scheduled with predictions, the days before them final."""
+    from sports_analytics.ingest.demo.as_of import parse_as_of
+    from sports_analytics.ingest.demo.seed import seed_demo
+
     name = f"sa_browser_{uuid.uuid4().hex[:8]}"
-    admin_execute(pg_admin_url, f'CREATE DATABASE "{name}" TEMPLATE {seeded_template}')
-    yield with_dbname(pg_admin_url, name)
+    admin_execute(pg_admin_url, f'CREATE DATABASE "{name}" TEMPLATE {migrated_template}')
+    url = with_dbname(pg_admin_url, name)
+    seed_demo(make_settings(url), as_of=parse_as_of("today"))
+    yield url
     admin_execute(pg_admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
