@@ -19,7 +19,7 @@ _HAS_NEUTRAL = text(
     "current_schema() AND table_name = 'games' AND column_name = 'neutral_site')")
 
 _GAMES_SQL = """
-SELECT g.id, g.season, g.date, g.home_team_id, g.away_team_id,
+SELECT g.id, g.season, g.date - DATE '1970-01-01', g.home_team_id, g.away_team_id,
        (g.status = 'final' AND g.home_score IS NOT NULL AND g.away_score IS NOT NULL
         AND g.home_score <> g.away_score) AS final,
        coalesce(g.home_score - g.away_score, 0) AS margin,
@@ -94,7 +94,7 @@ def load_table(conn: Connection) -> GameTable:
 
     return GameTable(
         game_id=ints(0), season=ints(1),
-        day=np.asarray([to_day(d) for d in cols[2]], dtype=np.int64),
+        day=ints(2),
         home=ints(3), away=ints(4),
         final=np.asarray(cols[5], dtype=np.bool_), margin=floats(6),
         neutral=np.asarray(cols[7], dtype=np.bool_),

@@ -91,18 +91,21 @@ def snapshots_for(t: GameTable, x: npt.NDArray[np.float64]) -> tuple[list[Snapsh
     start = np.minimum(week_start(t.day), week_start(np.array([last_final + 1]))[0])
     starts, which = np.unique(start, return_inverse=True)
     f_day, f_season = t.day[final_idx], t.season[final_idx]
-    y = t.home_won[final_idx]
+    rows = np.column_stack([x[final_idx], t.home_won[final_idx]])
+    # The key of a fit: a running digest of every training row up to ``hi`` (so a change to
+    # any row it was fitted on gives a new key), plus ``lo`` and the settings.
+    chain = hashlib.blake2b(repr((FEATURES, REGULARISATION_C)).encode(), digest_size=16)
+    done = 0
     snaps: list[Snapshot] = []
     for w in starts.tolist():
         hi = int(np.searchsorted(f_day, w, side="left"))
         season = int(t.season[np.searchsorted(t.day, w, side="left").clip(max=len(t) - 1)])
         lo = int(np.searchsorted(f_season[:hi], season - WINDOW_SEASONS + 1, side="left"))
-        rows = final_idx[lo:hi]
-        digest = hashlib.blake2b(digest_size=16)
-        digest.update(np.ascontiguousarray(x[rows]).tobytes())
-        digest.update(np.ascontiguousarray(y[lo:hi]).tobytes())
-        digest.update(repr((FEATURES, REGULARISATION_C)).encode())
-        snaps.append(Snapshot(w, lo, hi, digest.hexdigest()))
+        chain.update(np.ascontiguousarray(rows[done:hi]).tobytes())
+        done = max(done, hi)
+        key = chain.copy()
+        key.update(f"{lo}:{hi}".encode())
+        snaps.append(Snapshot(w, lo, hi, key.hexdigest()))
     return snaps, which
 
 

@@ -31,10 +31,18 @@ ON CONFLICT (game_id, model) DO UPDATE SET
 """)
 
 
-def stored_probs(conn: Connection, model: str) -> dict[int, tuple[float, bool | None]]:
-    rows = conn.execute(text("SELECT game_id, home_win_prob, was_correct FROM predictions "
-                             "WHERE model = :m"), {"m": model})
-    return {int(g): (float(p), c) for g, p, c in rows}
+def stored_probs(conn: Connection, model: str,
+                 game_ids: list[int] | None = None) -> dict[int, tuple[float, bool | None]]:
+    """``model``'s stored (probability, was_correct) per game, all or of ``game_ids``; straight
+    from the driver, as a whole history is read on every run."""
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    sql = "SELECT game_id, home_win_prob, was_correct FROM predictions WHERE model = %(m)s"
+    if game_ids is not None:
+        sql += " AND game_id = ANY(%(ids)s)"
+    with raw.cursor() as cur:
+        cur.execute(sql, {"m": model, "ids": game_ids})
+        return {int(g): (float(p), c) for g, p, c in cur.fetchall()}
 
 
 def write_predictions(conn: Connection, t: GameTable, model: str, prob: npt.NDArray[np.float64],

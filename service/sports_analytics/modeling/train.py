@@ -97,7 +97,7 @@ def _decide(conn: Connection, t: GameTable, model: str, prob: npt.NDArray[np.flo
     y = t.home_won[hold]
     figures = score(prob[hold], y).as_dict()
     if current is not None:
-        have = store.stored_probs(conn, model)
+        have = store.stored_probs(conn, model, t.game_id[hold].tolist())
         stored = np.array([have.get(int(g), (np.nan, None))[0] for g in t.game_id[hold]])
         known = ~np.isnan(stored)
         mine = score(prob[hold][known], y[known]).brier
@@ -125,7 +125,7 @@ def _reference_figures(conn: Connection, t: GameTable) -> None:
         current = registry.current_version(conn, model)
         if current is None or not len(hold):
             continue
-        have = store.stored_probs(conn, model)
+        have = store.stored_probs(conn, model, t.game_id[hold].tolist())
         p = np.array([have.get(int(g), (np.nan, None))[0] for g in t.game_id[hold]])
         known = ~np.isnan(p)
         registry.set_holdout(conn, current.id,
