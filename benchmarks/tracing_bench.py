@@ -80,6 +80,10 @@ def flush_timeout(graceful_timeout_s):
     return 0.5
 
 
+def instrument_app(app):
+    return None
+
+
 def fastapi_config():
     return {"tracing": False, "metrics": False, "logs": False, "operation_spans": False,
             "auto_configure": False}
