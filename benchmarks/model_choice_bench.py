@@ -30,7 +30,7 @@ from sports_analytics.modeling.elo_v2 import run_elo_v2  # noqa: E402
 from sports_analytics.modeling.metrics import score  # noqa: E402
 
 
-def _lightgbm_fit(x: np.ndarray, y: np.ndarray):  # type: ignore[no-untyped-def]
+def _lightgbm_fit(x: np.ndarray, y: np.ndarray):
     import lightgbm
 
     model = lightgbm.LGBMClassifier(n_estimators=100, learning_rate=0.05, num_leaves=15,
@@ -41,14 +41,14 @@ def _lightgbm_fit(x: np.ndarray, y: np.ndarray):  # type: ignore[no-untyped-def]
     return lambda rows: model.predict_proba(rows)[:, 1]
 
 
-def _logistic_fit(x: np.ndarray, y: np.ndarray):  # type: ignore[no-untyped-def]
+def _logistic_fit(x: np.ndarray, y: np.ndarray):
     from sports_analytics.modeling.logistic_fit import fit
 
     coef = fit(x, y, logistic.REGULARISATION_C)
     return lambda rows: logistic.predict(rows, coef)
 
 
-def walk_forward(table, elo, fitter) -> tuple[np.ndarray, float, int]:  # type: ignore[no-untyped-def]
+def walk_forward(table, elo, fitter) -> tuple[np.ndarray, float, int]:
     x = logistic.design_matrix(table, elo)
     snaps, which = logistic.snapshots_for(table, x)
     finals = np.flatnonzero(table.final)
