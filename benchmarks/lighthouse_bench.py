@@ -131,7 +131,7 @@ def serve_demo(stack: ExitStack) -> str:
     for command in ("features", "predict"):
         subprocess.run([str(BIN), command], env=env, check=True, capture_output=True)
     logs = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="lighthouse-serve-")))
-    served = ServeProcess(env, logs)
+    served = ServeProcess(env, logs, ready_timeout=120)  # a busy machine boots workers slowly
     stack.callback(served.terminate)
     return served.base_url
 

@@ -2,9 +2,9 @@
 """Regenerate docs/images/home.png, the screenshot the README opens with.
 
 Seeds the demo as the Compose quick start does (``seed-demo --as-of today``) with its features
-and predictions in a throwaway PostgreSQL, serves the
-app on 127.0.0.1 (the Lighthouse benchmark's set-up) and photographs ``/`` at 1440 x 900 in
-headless system Chromium (``apt-get install chromium``), light theme.
+and predictions in a throwaway PostgreSQL, serves the app on 127.0.0.1 (the Lighthouse
+benchmark's set-up) and photographs ``/`` at 1440 x 900 in headless system Chromium
+(``apt-get install chromium``), light theme.
 
     .venv/bin/python scripts/readme_screenshot.py [--date 2026-01-04] [--out docs/images/home.png]
 """

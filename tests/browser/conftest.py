@@ -112,7 +112,7 @@ def site(browser_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
            # trust auth ignores it; production refuses a URL without one
            "DATABASE_URL": with_password(browser_db_url, "browser-tests")}
     compute_analytics(env)
-    served = ServeProcess(env, tmp_path_factory.mktemp("browser-serve"))
+    served = ServeProcess(env, tmp_path_factory.mktemp("browser-serve"), ready_timeout=90)
     try:
         api = served.base_url + "/api/v1"
         team = httpx.get(api + "/teams", params={"limit": 1}).json()["items"][0]

@@ -33,7 +33,8 @@ def inherited_env(*drop: str) -> dict[str, str]:
 class ServeProcess:
     """``serve`` with 2 workers (unless ``env`` says otherwise), started and waited for healthy."""
 
-    def __init__(self, env: dict[str, str], tmp_path: Path, wrap: list[str] | None = None) -> None:
+    def __init__(self, env: dict[str, str], tmp_path: Path, wrap: list[str] | None = None,
+                 ready_timeout: float = 30.0) -> None:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.env = {"WEB_CONCURRENCY": "2", "GRACEFUL_TIMEOUT": "10", **env,
@@ -42,7 +43,7 @@ class ServeProcess:
         self._log = self.log_path.open("wb")
         self.proc = subprocess.Popen([*(wrap or []), str(BIN), "serve"], env=self.env,
                                      stdout=self._log, stderr=subprocess.STDOUT)
-        self._wait_ready()
+        self._wait_ready(ready_timeout)
 
     def _wait_ready(self, timeout: float = 30.0) -> None:
         deadline = time.monotonic() + timeout
