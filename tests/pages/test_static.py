@@ -124,3 +124,14 @@ def _glob_regex(pattern: str) -> str:
     """setuptools' package-data glob: ``**/`` is any number of folders, ``*`` stays in one."""
     parts = re.split(r"(\*\*/|\*)", pattern)
     return "".join({"**/": "(?:.*/)?", "*": "[^/]*"}.get(x, re.escape(x)) for x in parts)
+
+
+def test_links_follow_the_root_path_behind_a_prefix(site: Site) -> None:
+    from fastapi.testclient import TestClient
+
+    with TestClient(site.client.app, root_path="/sa") as prefixed:
+        r = prefixed.get("/status")
+        assert r.status_code == 200
+        html = r.text
+    assert 'href="/sa/static/app.' in html and 'href="/sa/standings"' in html
+    assert 'href="/sa/status" aria-current="page"' in html

@@ -120,7 +120,7 @@ def render(request: Request, template: str, context: dict[str, Any]) -> str:
     root = str(request.scope.get("root_path", "")).rstrip("/")
     return templates.get_template(template).render(
         **context, root=root, static=lambda name: static_url(name, root),
-        current_path=request.url.path)
+        current_path=request.url.path.removeprefix(root) or "/")
 
 
 async def current_version(request: Request) -> int:
