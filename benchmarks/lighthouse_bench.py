@@ -64,8 +64,14 @@ def audit(url: str, chrome: str, workdir: Path) -> dict[str, int]:
     cmd = [str(LIGHTHOUSE), url, "--quiet", "--output=json", f"--output-path={report}",
            f"--chrome-path={chrome}", f"--chrome-flags={CHROME_FLAGS}",
            "--only-categories=" + ",".join(FLOORS)]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=240, check=False)
-    if done.returncode != 0 or not report.exists():
+    for attempt in (1, 2):
+        report.unlink(missing_ok=True)
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=240, check=False)
+        if done.returncode == 0 and report.exists():
+            break
+        # A trace Lighthouse could not record (NO_NAVSTART and the like) says "run again".
+        log(f"{url}: attempt {attempt} failed ({done.returncode}): {done.stderr[-500:]}")
+    else:
         raise SystemExit(f"lighthouse failed on {url} ({done.returncode}): {done.stderr[-2000:]}")
     result = json.loads(report.read_text())
     audits = result["audits"]
