@@ -106,10 +106,14 @@ def test_accuracy_shape_and_elo_beats_baseline_on_demo(api) -> None:
     models = {m["model"]: m for m in body["models"]}
     assert set(models) == {"elo_v1", "home_always"}
     for m in models.values():
-        assert set(m) == {"model", "games", "accuracy", "brier_score", "log_loss", "calibration"}
+        assert set(m) == {"model", "games", "accuracy", "brier_score", "log_loss", "ece",
+                          "calibration"}
         assert m["games"] == 1230
         assert len(m["calibration"]) == 10
         assert sum(b["games"] for b in m["calibration"]) == 1230
+        gap = sum(b["games"] * abs(b["mean_predicted"] - b["observed_rate"])
+                  for b in m["calibration"] if b["games"]) / 1230
+        assert m["ece"] == pytest.approx(gap, abs=1e-4)
     assert models["elo_v1"]["brier_score"] < models["home_always"]["brier_score"]
     only = client.get("/api/v1/predictions/accuracy", params={"season": 2025, "model": "elo_v1"})
     assert [m["model"] for m in only.json()["models"]] == ["elo_v1"]
