@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, Engine, text
 
+from sports_analytics.analytics.watermark import advance_watermark
 from sports_analytics.db.writes import (
     FEATURE_COLUMNS,
     LockKey,
@@ -206,6 +207,9 @@ def write_features(conn: Connection, mode: str, season: int | None = None) -> in
 def _run(conn: Connection, season: int | None) -> int:
     lock_features(conn)
     inserted = write_features(conn, "all" if season is None else "season", season)
+    if season is None:  # every row rewritten: current as of now, and planned on fresh stats
+        advance_watermark(conn, "features")
+        conn.execute(text("ANALYZE game_features"))
     bump_data_version(conn)
     return inserted
 

@@ -23,6 +23,15 @@ lost a team: the ids only say where games are now.
 
 Without ids (the ``features`` / ``predict`` commands without ``--full``), :func:`detect_changes`
 takes games that have no rows yet, or whose ``games.updated_at`` is newer than their rows.
+
+Change tracking keeps a watermark per kind (``analytics_snapshots`` ``watermark:features`` /
+``watermark:predictions``): every game written before it has been examined, so detection only
+looks at games with ``updated_at`` at or after it (an index range on ``games.updated_at``).
+Without it, detection fell back on the oldest row's timestamp: after a bulk import into a
+database with older analytics that bound stays before every imported game, and each plain run
+re-examined all of them (45 s for 30 imported seasons on the demo). The watermark advances
+after a detection run, and after a writer's recompute when nothing else was pending. A bulk
+recompute also refreshes the planner's statistics of the table it rewrote.
 """
 
 from __future__ import annotations
@@ -36,6 +45,13 @@ from sqlalchemy import Connection, text
 from sports_analytics.analytics.elo import ELO_V1, EloParams
 from sports_analytics.analytics.features import lock_features, write_features
 from sports_analytics.analytics.predictions import MODELS, lock_predictions, write_predictions
+from sports_analytics.analytics.watermark import (
+    KINDS,
+    advance_if_current,
+    advance_watermark,
+    analyze_if_stale,
+    watermark,
+)
 from sports_analytics.config import Settings
 from sports_analytics.db.writes import (
     bump_data_version,
@@ -77,15 +93,19 @@ UPDATE predictions p SET created_at = now() FROM games g
 WHERE g.id = p.game_id AND g.id = ANY(:ids) AND p.created_at < g.updated_at
 """
 
-# Games with no rows at all (an anti-join over the primary key), plus games written after the
-# oldest row (an index range on games.updated_at: in steady state, what changed since the last
-# full run) whose rows are incomplete or older than the game.
+# Games written since the watermark (all games without one) that have no rows at all, plus
+# those (or, without a watermark, every game written after the oldest row) whose rows are
+# incomplete or older than the game: an index range on games.updated_at, empty when nothing
+# changed. Rows disappear only with their game or in a rewrite that stamps it again.
 _DETECT = """
 WITH recent AS (
     SELECT g.id, g.updated_at FROM games g
-    WHERE g.updated_at > coalesce((SELECT min({stamp}) FROM {table}), '-infinity')
+    WHERE g.updated_at >= greatest(CAST(:since AS timestamptz),
+                                   (SELECT min({stamp}) FROM {table}), '-infinity')
 )
-SELECT g.id FROM games g WHERE NOT EXISTS (SELECT 1 FROM {table} x WHERE x.game_id = g.id)
+SELECT g.id FROM games g
+WHERE g.updated_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
+  AND NOT EXISTS (SELECT 1 FROM {table} x WHERE x.game_id = g.id)
 UNION
 SELECT r.id FROM recent r
 WHERE (SELECT count(*) FROM {table} x WHERE x.game_id = r.id) < :rows
@@ -94,9 +114,23 @@ WHERE (SELECT count(*) FROM {table} x WHERE x.game_id = r.id) < :rows
 _DETECT_FEATURES = _DETECT.format(table="game_features", stamp="computed_at")
 _DETECT_PREDICTIONS = _DETECT.format(table="predictions", stamp="created_at")
 
+# Detection examines the games written since the watermark one by one; when they are most of
+# the games (no watermark yet, after a bulk load), recomputing everything costs less.
+FALLBACK_SHARE = 0.5
+_CANDIDATES = """
+SELECT count(*) > :share * greatest((SELECT reltuples FROM pg_class
+                                     WHERE oid = CAST('games' AS regclass)), 1)
+FROM games WHERE updated_at >= greatest(CAST(:since AS timestamptz),
+                                        (SELECT min({stamp}) FROM {table}), '-infinity')
+"""
+_TOO_MANY = {"features": _CANDIDATES.format(table="game_features", stamp="computed_at"),
+             "predictions": _CANDIDATES.format(table="predictions", stamp="created_at")}
+
+# A game that changed teams was stamped when it did: since the watermark, like the above.
 _DETECT_ORPHANS = """
 SELECT f.team_id, g.season, g.date FROM game_features f JOIN games g ON g.id = f.game_id
-WHERE f.team_id NOT IN (g.home_team_id, g.away_team_id)
+WHERE g.updated_at >= coalesce(CAST(:since AS timestamptz), '-infinity')
+  AND f.team_id NOT IN (g.home_team_id, g.away_team_id)
 """
 
 def _moved_params(moved: Sequence[Moved]) -> dict[str, list[Any]]:
@@ -116,7 +150,9 @@ def recompute_features_after(conn: Connection, changed_game_ids: Iterable[int],
     conn.execute(text(_FILL_SCOPE), {"ids": ids, **_moved_params(moved_list)})
     conn.execute(text("ANALYZE feature_scope"))  # so the planner sees a handful of rows
     conn.execute(text(_DELETE_ORPHANS), {"ids": ids})
-    return write_features(conn, "scope")
+    rows = write_features(conn, "scope")
+    analyze_if_stale(conn, "game_features", rows)
+    return rows
 
 
 def recompute_predictions_after(conn: Connection, changed_game_ids: Iterable[int],
@@ -135,6 +171,7 @@ def recompute_predictions_after(conn: Connection, changed_game_ids: Iterable[int
     result = write_predictions(conn, params, since=min(dates))
     if ids:
         conn.execute(text(_TOUCH_PREDICTIONS), {"ids": ids})
+    analyze_if_stale(conn, "predictions", result["changed"])
     return result
 
 
@@ -149,6 +186,8 @@ def recompute_after(conn: Connection, changed_game_ids: Iterable[int],
     ids, moved_list = list(changed_game_ids), list(moved)
     feature_rows = recompute_features_after(conn, ids, moved_list)
     predicted = recompute_predictions_after(conn, ids, moved_list, params)
+    for what in KINDS:
+        advance_if_current(conn, what)
     if feature_rows or predicted["changed"]:
         bump_data_version(conn)
     return {"feature_rows": feature_rows, "prediction_games": predicted["games"],
@@ -170,11 +209,20 @@ def run_incremental(settings: Settings, changed_game_ids: Iterable[int],
 def detect_changes(conn: Connection, what: str) -> tuple[list[int], list[Moved]]:
     """Games whose ``what`` (``features`` or ``predictions``) rows are missing or older than
     the game, plus the old positions of rows left on a game that changed teams."""
+    since = watermark(conn, what)
     if what == "features":
-        ids = list(conn.execute(text(_DETECT_FEATURES), {"rows": 2}).scalars())
-        moved = [(int(t), int(s), d) for t, s, d in conn.execute(text(_DETECT_ORPHANS))]
+        ids = list(conn.execute(text(_DETECT_FEATURES), {"rows": 2, "since": since}).scalars())
+        moved = [(int(t), int(s), d)
+                 for t, s, d in conn.execute(text(_DETECT_ORPHANS), {"since": since})]
         return ids, moved
-    return list(conn.execute(text(_DETECT_PREDICTIONS), {"rows": len(MODELS)}).scalars()), []
+    return list(conn.execute(text(_DETECT_PREDICTIONS),
+                             {"rows": len(MODELS), "since": since}).scalars()), []
+
+
+def detection_costs_more(conn: Connection, what: str) -> bool:
+    """True when detection would examine more games than a full recompute is worth."""
+    return bool(conn.execute(text(_TOO_MANY[what]), {"share": FALLBACK_SHARE,
+                                                      "since": watermark(conn, what)}).scalar())
 
 
 def _has_games(conn: Connection) -> bool:
@@ -187,8 +235,14 @@ def incremental_features(engine: Any) -> dict[str, int] | None:
         lock_features(conn)
         if not _has_games(conn):
             return None
-        ids, moved = detect_changes(conn, "features")
-        rows = recompute_features_after(conn, ids, moved)
+        ids: list[int] = []
+        if detection_costs_more(conn, "features"):
+            rows = write_features(conn, "all")
+            analyze_if_stale(conn, "game_features", rows)
+        else:
+            ids, moved = detect_changes(conn, "features")
+            rows = recompute_features_after(conn, ids, moved)
+        advance_watermark(conn, "features")
         if rows:
             bump_data_version(conn)
     if rows:
@@ -202,8 +256,14 @@ def incremental_predictions(engine: Any, params: EloParams = ELO_V1) -> dict[str
         lock_predictions(conn)
         if not _has_games(conn):
             return None
-        ids, _ = detect_changes(conn, "predictions")
-        result = recompute_predictions_after(conn, ids, (), params)
+        ids: list[int] = []
+        if detection_costs_more(conn, "predictions"):
+            result = write_predictions(conn, params)
+            analyze_if_stale(conn, "predictions", result["changed"])
+        else:
+            ids, _ = detect_changes(conn, "predictions")
+            result = recompute_predictions_after(conn, ids, (), params)
+        advance_watermark(conn, "predictions")
         if result["changed"]:
             bump_data_version(conn)
     if result["changed"]:

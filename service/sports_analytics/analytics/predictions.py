@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, text
 
 from sports_analytics.analytics.elo import ELO_V1, EloParams, GameResult, run_elo
 from sports_analytics.analytics.replay import resume, save
+from sports_analytics.analytics.watermark import advance_watermark
 from sports_analytics.db.writes import (
     LockKey,
     bump_data_version,
@@ -59,10 +60,10 @@ def home_always_probs(games: list[GameResult], params: HomeAlwaysParams = HOME_A
         rate = (wins + params.prior_rate * params.prior_games) / (played + params.prior_games)
         prob = min(params.max_prob, max(0.5, rate))
         for g in ordered[i:j]:
-            out[g.id] = prob
+            out[g.id] = 0.5 if g.neutral else prob  # no home side at a neutral site
         for g in ordered[i:j]:
             if g.final and g.home_score is not None and g.away_score is not None \
-                    and g.home_score != g.away_score:
+                    and g.home_score != g.away_score and not g.neutral:
                 played += 1
                 wins += int(g.home_score > g.away_score)
         i = j
@@ -110,7 +111,11 @@ def lock_predictions(conn: Connection) -> None:
 
 def _run(conn: Connection, season: int | None, params: EloParams) -> dict[str, int]:
     lock_predictions(conn)
-    return write_predictions(conn, params, season=season)
+    result = write_predictions(conn, params, season=season)
+    if season is None:  # every game examined: current as of now, and planned on fresh stats
+        advance_watermark(conn, "predictions")
+        conn.execute(text("ANALYZE predictions"))
+    return result
 
 
 def write_predictions(conn: Connection, params: EloParams = ELO_V1, *, season: int | None = None,
