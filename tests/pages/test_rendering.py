@@ -70,3 +70,27 @@ def test_a_page_is_cached_per_data_version(version: int) -> None:
     cache = PageCache()
     cache.put("/", CachedPage(1, '"x"', b"", time.monotonic()))
     assert (cache.get("/", version) is not None) == (version == 1)
+
+
+def test_an_expired_page_is_served_while_one_rebuild_runs_behind_it() -> None:
+    cache = PageCache(ttl=0.0)
+    cache.put("/", CachedPage(3, '"old"', b"old", time.monotonic()))
+    builds = 0
+
+    async def build() -> CachedPage:
+        nonlocal builds
+        builds += 1
+        await asyncio.sleep(0.02)
+        return CachedPage(3, '"new"', b"new", time.monotonic())
+
+    async def scenario() -> CachedPage | None:
+        assert cache.get("/", 3) is None  # past the TTL
+        assert cache.get("/", 3, expired_ok=True) is not None
+        for _ in range(5):
+            cache.refresh("/", 3, build)  # one rebuild, however many requests ask
+        await asyncio.sleep(0.1)
+        return cache.get("/", 3, expired_ok=True)
+
+    page = asyncio.run(scenario())
+    assert builds == 1 and page is not None and page.etag == '"new"'
+    assert cache.get("/", 4, expired_ok=True) is None  # another data version: no page

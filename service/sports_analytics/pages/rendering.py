@@ -5,10 +5,10 @@ current data version (:class:`PageCache`); a request reads the data version (fro
 it is less than a second old, see api/caching.py, else with one indexed query) and answers
 from the cache, or runs the page's queries and renders. One render per page at a time: requests
 that arrive while a page is being built wait for that build instead of starting their own (a
-burst of visitors after a data change costs one set of queries, not one per visitor). Entries
-also expire after
-:data:`PAGE_TTL_SECONDS`, because a page shows time-dependent facts the data version does not
-cover: the stale-data warning and "today".
+burst of visitors after a data change costs one set of queries, not one per visitor). A page
+is also rebuilt :data:`PAGE_TTL_SECONDS` after it was built, because it shows time-dependent
+facts the data version does not cover (the stale-data warning, "today"); meanwhile requests
+get the page already built, since its data are still current.
 
 The version is read *before* the page's queries, so a page is never older than the version its
 ETag names (it may be newer, which only costs a client one extra download later). The ETag is
@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import structlog
 from fastapi import Request
 from fastapi.responses import Response
 from fastapi.templating import Jinja2Templates
@@ -35,6 +36,8 @@ from fastapi.templating import Jinja2Templates
 from sports_analytics.api.caching import etag_matches
 from sports_analytics.pages.assets import static_url
 from sports_analytics.pages.format import FILTERS
+
+log = structlog.get_logger(__name__)
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 PAGE_TTL_SECONDS = 60.0
@@ -66,13 +69,33 @@ class PageCache:
         self.ttl, self.size = ttl, size
         self._pages: OrderedDict[str, CachedPage] = OrderedDict()
         self._building: dict[tuple[str, int], asyncio.Future[CachedPage]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
 
-    def get(self, key: str, version: int) -> CachedPage | None:
+    def get(self, key: str, version: int, *, expired_ok: bool = False) -> CachedPage | None:
+        """The page at ``version``; past the TTL only with ``expired_ok``."""
         page = self._pages.get(key)
-        if page is None or page.version != version or time.monotonic() - page.stored_at > self.ttl:
+        if page is None or page.version != version:
+            return None
+        if not expired_ok and time.monotonic() - page.stored_at > self.ttl:
             return None
         self._pages.move_to_end(key)
         return page
+
+    def refresh(self, key: str, version: int,
+                build: Callable[[], Awaitable[CachedPage]]) -> None:
+        """Rebuild in the background unless a build of (key, version) is already running."""
+        if (key, version) in self._building:
+            return
+        task = asyncio.get_running_loop().create_task(self._quietly(key, version, build))
+        self._tasks.add(task)  # a reference until it ends: the loop keeps only weak ones
+        task.add_done_callback(self._tasks.discard)
+
+    async def _quietly(self, key: str, version: int,
+                       build: Callable[[], Awaitable[CachedPage]]) -> None:
+        try:
+            await self.build_once(key, version, build)
+        except Exception as exc:  # the next request that needs the page builds it and reports
+            log.warning("page refresh failed", page=key, error=type(exc).__name__)
 
     def put(self, key: str, page: CachedPage) -> None:
         self._pages[key] = page
@@ -156,6 +179,11 @@ async def serve_page(request: Request, name: str, template: str,
         digest = hashlib.sha256(body).hexdigest()[:12]
         return CachedPage(version, f'"{name}-{version}-{digest}"', body, time.monotonic())
 
+    expired = cache.get(key, version, expired_ok=True)
+    if expired is not None:
+        # Same data, only older than the TTL: answer with it and rebuild behind it.
+        cache.refresh(key, version, build_page)
+        return _respond(expired, if_none_match)
     return _respond(await cache.build_once(key, version, build_page), if_none_match)
 
 
