@@ -166,7 +166,8 @@ def _respond(page: CachedPage, if_none_match: str | None) -> Response:
 async def serve_page(request: Request, name: str, template: str,
                      build: Callable[[], Awaitable[dict[str, Any]]]) -> Response:
     """Answer from the cache (or 304), else run ``build`` (the page's queries) and render."""
-    key = f"{request.url.path}?{request.url.query}"
+    # The root path is part of the key: links in the page carry it.
+    key = f"{request.scope.get('root_path', '')}|{request.url.path}?{request.url.query}"
     cache = page_cache(request)
     version = await current_version(request)
     if_none_match = request.headers.get("if-none-match")
