@@ -60,7 +60,9 @@ def _relations(url: str) -> list[str]:
 
 
 def _advisory_locks(url: str) -> int:
-    return _query(url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")[0][0]
+    # this database's only: other test processes migrate other databases on the same server
+    return _query(url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = "
+                       "(SELECT oid FROM pg_database WHERE datname = current_database())")[0][0]
 
 
 def _failure_logged(output: str) -> dict:
