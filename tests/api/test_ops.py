@@ -41,6 +41,9 @@ DATA_ROUTES = {
     "/api/v1/predictions/accuracy": "/api/v1/predictions/accuracy",
     "/api/v1/games/upcoming": "/api/v1/games/upcoming",
     "/api/v1/refreshes": "/api/v1/refreshes",
+    "/api/v1/models": "/api/v1/models",
+    "/api/v1/models/{name}": "/api/v1/models/elo_v1",
+    "/api/v1/forecast": "/api/v1/forecast?season=2025",
 }
 
 
