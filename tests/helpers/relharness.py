@@ -275,6 +275,8 @@ def data_urls(base: str) -> list[str]:
                 value = str(player_id)
             elif "abbr" in name or "team" in name:
                 value = games[0]["home_team"]
+            elif path.startswith("/api/v1/models/") and name == "name":
+                value = "elo_v1"  # a model every seeded database has predictions from
             else:
                 raise AssertionError(f"unknown path parameter {name} in {path}")
             concrete = concrete.replace("{" + name + "}", value)
