@@ -122,8 +122,10 @@ def site(browser_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         served.terminate()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium: str) -> Iterator:
+    """Per module: Playwright's sync API keeps an event loop running in this thread while it
+    is open, and other test files on the same xdist worker call asyncio.run()."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
