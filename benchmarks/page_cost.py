@@ -114,7 +114,7 @@ def compute_analytics(db_url: str) -> None:
 
 def http_load(base: str, duration: int, connections: int, threads: int) -> Callable[[str], dict]:
     """A ``load(path)`` for measure_twins: wrk when installed, else the Python generator."""
-    from benchmarks.http_bench import _python_load, run_wrk
+    from benchmarks.serving import _python_load, run_wrk
 
     def load(path: str) -> dict:
         if shutil.which("wrk"):
@@ -125,7 +125,7 @@ def http_load(base: str, duration: int, connections: int, threads: int) -> Calla
 
 
 def main() -> int:
-    from benchmarks.http_bench import prepare_database, start_server
+    from benchmarks.serving import prepare_database, start_server
     from tests.helpers.pgharness import PgCluster, free_port, wait_for
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
