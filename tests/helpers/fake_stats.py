@@ -100,6 +100,26 @@ class FakeGame:
         return local.astimezone(dt.UTC)
 
 
+def round_robin_season(first_day: dt.date, nights: int, final_nights: int) -> list[FakeGame]:
+    """All 30 teams every night (a round-robin rotation), 15 games a night from ``first_day``;
+    the first ``final_nights`` nights are final, the rest scheduled."""
+    # Imported here: the fake server itself runs without the package installed.
+    from sports_analytics.ingest.teams import NBA_TEAMS
+
+    teams = [t.abbreviation for t in NBA_TEAMS]
+    ring, games = teams[1:], []
+    for night in range(nights):
+        lineup = [teams[0], *ring]
+        for i in range(15):
+            a, b = lineup[i], lineup[-1 - i]
+            home, away = (a, b) if (night + i) % 2 else (b, a)
+            n = len(games) + 1
+            games.append(FakeGame(f"00226{n:05d}", first_day + dt.timedelta(days=night),
+                                  dt.time(19, 30), home, away, night < final_nights, n))
+        ring = ring[-1:] + ring[:-1]
+    return games
+
+
 def _player_stats(seed: int, j: int, bonus_ft: int) -> dict[str, int]:
     fgm = 6 + (seed + 3 * j) % 5
     fg3m = 1 + (seed + j) % 3

@@ -7,8 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from sports_analytics.ingest.teams import NBA_TEAMS
-from tests.helpers.fake_stats import FakeGame, FakeStats
+from tests.helpers.fake_stats import FakeStats, round_robin_season
 from tests.helpers.syncharness import rows, run_cli, scalar
 
 pytestmark = pytest.mark.timeout(600)
@@ -17,24 +16,10 @@ FIRST_DAY = dt.date(2026, 10, 20)
 NIGHTS, FINAL_NIGHTS = 40, 30  # 15 games a night: 450 final, 150 scheduled
 
 
-def _season() -> list[FakeGame]:
-    teams = [t.abbreviation for t in NBA_TEAMS]
-    ring, games = teams[1:], []
-    for night in range(NIGHTS):
-        lineup = [teams[0], *ring]
-        for i in range(15):
-            a, b = lineup[i], lineup[-1 - i]
-            home, away = (a, b) if (night + i) % 2 else (b, a)
-            n = len(games) + 1
-            games.append(FakeGame(f"00226{n:05d}", FIRST_DAY + dt.timedelta(days=night),
-                                  dt.time(19, 30), home, away, night < FINAL_NIGHTS, n))
-        ring = ring[-1:] + ring[:-1]
-    return games
-
-
 @pytest.fixture
 def fake() -> Iterator[FakeStats]:
-    server = FakeStats(first_day=FIRST_DAY, games=_season(), roster_size=2).start()
+    server = FakeStats(first_day=FIRST_DAY, games=round_robin_season(FIRST_DAY, NIGHTS, FINAL_NIGHTS),
+                       roster_size=2).start()
     yield server
     server.stop()
 
