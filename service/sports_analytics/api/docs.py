@@ -9,61 +9,63 @@ and behind a strict egress policy (FastAPI's default pages load from a CDN and G
 * the few lines that start each viewer, as served files (``pages/static/docs``): the
   Content-Security-Policy allows no inline script. ReDoc is given system fonts.
 
+Both pages are one Jinja2 template (``api/templates/docs.html``), filled with each viewer's
+parts (:class:`Viewer`).
+
 Being routes of the application, these pages are labelled by their path in the request metrics
 like every other route.
 """
 
 from __future__ import annotations
 
-from html import escape
+from dataclasses import dataclass
+from pathlib import Path
 
+import jinja2
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from sports_analytics.pages.assets import static_url
+from sports_analytics.pages.rendering import templates
 
 router = APIRouter(include_in_schema=False)
 
 OPENAPI_URL = "/openapi.json"
 SWAGGER = "vendor/swagger-ui/"
+DOCS_TEMPLATES_DIR = Path(__file__).parent / "templates"
 
-_SWAGGER = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<link rel="stylesheet" href="{css}">
-<link rel="stylesheet" href="{overrides}">
-<link rel="icon" href="{icon}">
-</head>
-<body>
-<div id="swagger-ui" data-openapi-url="{openapi}"></div>
-<script src="{bundle}"></script>
-<script src="{init}"></script>
-</body>
-</html>
-"""
-
-_REDOC = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<link rel="icon" href="{icon}">
-</head>
-<body>
-<main id="redoc" data-openapi-url="{openapi}"></main>
-<script src="{bundle}"></script>
-<script src="{init}"></script>
-</body>
-</html>
-"""
+# The pages' Jinja2 environment (autoescaping, strict undefined) over this package's templates.
+_templates = templates.env.overlay(
+    loader=jinja2.FileSystemLoader(DOCS_TEMPLATES_DIR))
 
 
-def _root(request: Request) -> str:
-    return str(request.scope.get("root_path", "")).rstrip("/")
+@dataclass(frozen=True)
+class Viewer:
+    """What one documentation viewer needs in the shell: static names, its root element."""
+
+    name: str
+    bundle: str
+    init: str
+    icon: str
+    element: str
+    root_id: str
+    stylesheets: tuple[str, ...] = ()
+
+
+SWAGGER_UI = Viewer(
+    name="Swagger UI", bundle=SWAGGER + "swagger-ui-bundle.js", init="docs/swagger-init.js",
+    icon=SWAGGER + "favicon-32x32.png", element="div", root_id="swagger-ui",
+    stylesheets=(SWAGGER + "swagger-ui.css", "docs/swagger-overrides.css"))
+REDOC = Viewer(
+    name="ReDoc", bundle="vendor/redoc/redoc.standalone.js", init="docs/redoc-init.js",
+    icon="favicon.svg", element="main", root_id="redoc")
+
+
+def _page(request: Request, viewer: Viewer) -> HTMLResponse:
+    root = str(request.scope.get("root_path", "")).rstrip("/")
+    return HTMLResponse(_templates.get_template("docs.html").render(
+        viewer=viewer, title=f"{request.app.title} - {viewer.name}",
+        openapi_url=root + OPENAPI_URL, static=lambda name: static_url(name, root)))
 
 
 @router.get(OPENAPI_URL)
@@ -73,21 +75,9 @@ async def openapi(request: Request) -> JSONResponse:
 
 @router.get("/docs")
 async def swagger_ui(request: Request) -> HTMLResponse:
-    root = _root(request)
-    return HTMLResponse(_SWAGGER.format(
-        title=escape(f"{request.app.title} - Swagger UI"),
-        css=escape(static_url(SWAGGER + "swagger-ui.css", root)),
-        overrides=escape(static_url("docs/swagger-overrides.css", root)),
-        icon=escape(static_url(SWAGGER + "favicon-32x32.png", root)),
-        bundle=escape(static_url(SWAGGER + "swagger-ui-bundle.js", root)),
-        openapi=escape(root + OPENAPI_URL), init=escape(static_url("docs/swagger-init.js", root))))
+    return _page(request, SWAGGER_UI)
 
 
 @router.get("/redoc")
 async def redoc(request: Request) -> HTMLResponse:
-    root = _root(request)
-    return HTMLResponse(_REDOC.format(
-        title=escape(f"{request.app.title} - ReDoc"), openapi=escape(root + OPENAPI_URL),
-        icon=escape(static_url("favicon.svg", root)),
-        bundle=escape(static_url("vendor/redoc/redoc.standalone.js", root)),
-        init=escape(static_url("docs/redoc-init.js", root))))
+    return _page(request, REDOC)
