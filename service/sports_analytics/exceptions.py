@@ -117,12 +117,15 @@ class NotFound(SportsAnalyticsError):
     default_message = "not found"
 
 
-class BadRequest(SportsAnalyticsError):
-    """A query parameter a page cannot use (a malformed date or season); the message says why."""
+class InvalidParameter(SportsAnalyticsError):
+    """A query parameter a page cannot use (a malformed date or season); the message says why.
 
-    status_code = 400
-    error_type = "bad_request"
-    default_message = "bad request"
+    422, the status the API answers for the same parameter (FastAPI's request validation).
+    """
+
+    status_code = 422
+    error_type = "invalid_parameter"
+    default_message = "invalid parameter"
 
 
 class GameNotFound(NotFound):

@@ -14,8 +14,8 @@ and a stream per request). Per HTTP request it:
 * writes one access line: method, route, path, status, duration_ms;
 * answers ``HEAD`` on every ``GET`` route: the route runs as ``GET`` and the body is dropped
   (headers, ``Content-Length`` included, are the ``GET`` response's);
-* turns an unhandled exception into a 500 JSON body carrying the request id (the traceback is
-  logged, never sent).
+* turns an unhandled exception into a 500 carrying the request id (the traceback is logged,
+  never sent): JSON, or the pages' HTML error page (exception_handlers.py decides which).
 
 Errors raised by routes are answered by the handlers in
 :mod:`sports_analytics.exception_handlers`.
@@ -36,6 +36,7 @@ from fastapi import FastAPI
 from sports_analytics import __version__
 from sports_analytics import metrics as prom
 from sports_analytics.config import Settings
+from sports_analytics.exception_handlers import unexpected_error
 from sports_analytics.exceptions import BodyTooLarge
 from sports_analytics.logging import access
 
@@ -124,8 +125,8 @@ class ObservabilityMiddleware:
             log.exception("unhandled exception", method=method, path=scope["path"])
             if response_started:
                 raise
-            await self._send_error(send_wrapper, 500, "internal server error",
-                                   request_id=request_id)
+            response = unexpected_error(inner, request_id)
+            await response(inner, receive, send_wrapper)
         finally:
             prom.http_requests_in_progress.dec()
             route = getattr(inner.get("route"), "path", None) or UNMATCHED
@@ -163,8 +164,8 @@ class ObservabilityMiddleware:
         return wrapped
 
     @staticmethod
-    async def _send_error(send: Send, status: int, detail: str, **extra: str) -> None:
-        body = orjson.dumps({"detail": detail, **extra})
+    async def _send_error(send: Send, status: int, detail: str) -> None:
+        body = orjson.dumps({"detail": detail})
         await send({
             "type": "http.response.start",
             "status": status,

@@ -64,7 +64,7 @@ def test_brief_and_player_name_with_markup_are_shown_as_text(site: Site) -> None
 
 def test_query_text_in_an_error_page_is_escaped(site: Site) -> None:
     r = site.client.get("/", params={"date": SCRIPT})
-    assert r.status_code == 400
+    assert r.status_code == 422
     assert SCRIPT not in r.text and "&lt;script&gt;" in r.text
     r = site.client.get("/standings", params={"season": IMG})
-    assert r.status_code == 400 and IMG not in r.text and "&lt;img" in r.text
+    assert r.status_code == 422 and IMG not in r.text and "&lt;img" in r.text

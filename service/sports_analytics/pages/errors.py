@@ -1,36 +1,39 @@
-"""Errors on the pages: a readable HTML page with the right status, never a traceback.
+"""The pages' error page: the site's layout, a plain message, the status and the request id.
 
-The exception handlers (exception_handlers.py) ask :func:`is_page_request`; the routes of the
-pages router (tag ``pages``) get HTML, everything else keeps the JSON body.
+Which requests get it, and which keep the API's JSON body, is decided in one place:
+:mod:`sports_analytics.exception_handlers`. This module only says what the page says.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from fastapi import Request
 from fastapi.responses import Response
 
-from sports_analytics.exceptions import SportsAnalyticsError
 from sports_analytics.pages.rendering import html_error
 
 PAGES_TAG = "pages"
 
-_TITLES = {400: "Bad request", 404: "Not found", 503: "Temporarily unavailable"}
-_UNAVAILABLE = ("The database is not answering right now, so this page cannot be shown. "
-                "It usually comes back within seconds: reload the page.")
+_TITLES = {
+    400: "Bad request",
+    404: "Not found",
+    405: "Not allowed",
+    422: "Invalid request",
+    500: "Something went wrong",
+    503: "Data temporarily unavailable",
+}
+UNAVAILABLE = ("The data are unavailable right now: the database is not answering, so this "
+               "page cannot be shown. It usually comes back within seconds: reload the page.")
+UNEXPECTED = ("This page could not be built because of an unexpected error on our side. "
+              "It has been logged; if it keeps happening, report it with the request id below.")
 
 
-def is_page_request(request: Request) -> bool:
-    route = request.scope.get("route")
-    return PAGES_TAG in (getattr(route, "tags", None) or ())
+def title_for(status: int) -> str:
+    return _TITLES.get(status, "Error")
 
 
-def wants_html(request: Request) -> bool:
-    """A browser navigating outside the API: it asks for HTML first."""
-    return (not request.url.path.startswith("/api/")
-            and "text/html" in request.headers.get("accept", ""))
-
-
-def page_error(request: Request, exc: SportsAnalyticsError) -> Response:
-    status = exc.status_code
-    message = _UNAVAILABLE if status == 503 else exc.message
-    return html_error(request, status, _TITLES.get(status, "Error"), message, exc.headers)
+def page_error(request: Request, status: int, message: str, request_id: str | None,
+               headers: Mapping[str, str] | None = None) -> Response:
+    """The HTML error page; ``message`` must be safe to show (no SQL, no traceback)."""
+    return html_error(request, status, title_for(status), message, request_id, dict(headers or {}))

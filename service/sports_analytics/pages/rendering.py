@@ -189,7 +189,8 @@ async def serve_page(request: Request, name: str, template: str,
 
 
 def html_error(request: Request, status: int, title: str, message: str,
-               headers: dict[str, str] | None = None) -> Response:
-    body = render(request, "error.html", {"status": status, "title": title, "message": message})
+               request_id: str | None = None, headers: dict[str, str] | None = None) -> Response:
+    body = render(request, "error.html", {"status": status, "title": title, "message": message,
+                                          "request_id": request_id})
     return Response(body, status_code=status, media_type=HTML,
                     headers={"Cache-Control": "no-store", **(headers or {})})

@@ -1,8 +1,8 @@
 """The HTML pages at the root paths. The JSON API under ``/api/v1`` is their data contract;
 these routes read the same queries (see pages/queries.py) and render them server-side.
 
-Query parameters are taken as text and checked here, so that a bad value answers a 400 page
-that says what is wrong (a typed parameter would answer FastAPI's 422 JSON).
+Query parameters are taken as text and checked here, so that a bad value answers a 422 page
+(the API's status for the same parameter) whose message says what is wrong and gives an example.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from fastapi.responses import Response
 from sports_analytics.api.schedule import eastern_today
 from sports_analytics.api.teams import normalise_abbreviation
 from sports_analytics.db.writes import SEASON_MAX, SEASON_MIN
-from sports_analytics.exceptions import BadRequest, NotFound
+from sports_analytics.exceptions import InvalidParameter, NotFound
 from sports_analytics.pages import day, game, models, standings, status, team
 from sports_analytics.pages.errors import PAGES_TAG
 from sports_analytics.pages.rendering import serve_page
@@ -36,16 +36,16 @@ def parse_day(value: str | None) -> dt.date | None:
             raise ValueError
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise BadRequest(f"date must be a calendar date written YYYY-MM-DD, "
-                         f"such as {eastern_today().isoformat()}; got {value!r}") from None
+        raise InvalidParameter(f"date must be a calendar date written YYYY-MM-DD, "
+                               f"such as {eastern_today().isoformat()}; got {value!r}") from None
 
 
 def parse_season(value: str | None) -> int | None:
     if value is None or value == "":
         return None
     if not _SEASON.fullmatch(value) or not SEASON_MIN <= int(value) <= SEASON_MAX:
-        raise BadRequest(f"season must be a start year from {SEASON_MIN} to {SEASON_MAX} "
-                         f"(2025 is the 2025-26 season); got {value!r}")
+        raise InvalidParameter(f"season must be a start year from {SEASON_MIN} to "
+                               f"{SEASON_MAX} (2025 is the 2025-26 season); got {value!r}")
     return int(value)
 
 
