@@ -86,13 +86,27 @@ def warm_up(url: str, requests: int = 5) -> None:
         httpx.get(url, timeout=30).raise_for_status()
 
 
-def audit_pages(base_url: str, runs: int) -> dict[str, dict[str, int]]:
+def settled(samples: list[dict[str, int]], runs: int) -> bool:
+    """True when the audits still to come cannot change any category's median verdict: a
+    median of ``runs`` reaches a floor exactly when more than half of the audits do."""
+    majority = runs // 2 + 1
+    for category, floor in FLOORS.items():
+        above = sum(s[category] >= floor for s in samples)
+        if above < majority and len(samples) - above < runs - majority + 1:
+            return False
+    return True
+
+
+def audit_pages(base_url: str, runs: int, stop_when_settled: bool = False
+                ) -> dict[str, dict[str, int]]:
     chrome = chromium()
     scores: dict[str, dict[str, int]] = {}
     with tempfile.TemporaryDirectory(prefix="lighthouse-") as tmp:
         for path in PAGES:
             warm_up(base_url + path)
-            samples = [audit(base_url + path, chrome, Path(tmp)) for _ in range(runs)]
+            samples: list[dict[str, int]] = []
+            while len(samples) < runs and not (stop_when_settled and settled(samples, runs)):
+                samples.append(audit(base_url + path, chrome, Path(tmp)))
             log(f"{path}: {samples}")
             scores[path] = {c: round(statistics.median(s[c] for s in samples)) for c in FLOORS}
     return scores
@@ -146,10 +160,13 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=3, help="audits per page (the median is kept)")
     ap.add_argument("--base-url", help="audit this server instead of starting one")
+    ap.add_argument("--stop-when-settled", action="store_true",
+                    help="stop auditing a page once the remaining audits cannot change its "
+                         "pass/fail verdict (a check, not a figure)")
     args = ap.parse_args()
     with ExitStack() as stack:
         base_url = args.base_url or serve_demo(stack)
-        scores = audit_pages(base_url.rstrip("/"), args.runs)
+        scores = audit_pages(base_url.rstrip("/"), args.runs, args.stop_when_settled)
     print(table(scores))
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "lighthouse.json").write_text(json.dumps(
