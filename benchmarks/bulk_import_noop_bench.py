@@ -26,9 +26,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
-import shutil
-import subprocess
 import sys
 import time
 import uuid
@@ -40,7 +37,8 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers.pgharness import PgCluster, make_settings, wait_for, with_dbname  # noqa: E402
+from benchmarks.serving import migrated_database, postgres_server, run_command  # noqa: E402
+from tests.helpers.relharness import json_lines  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 GOAL_SECONDS = 1.0
@@ -65,34 +63,13 @@ def log(msg: str) -> None:
 
 
 def cli(url: str, *args: str) -> tuple[float, list[dict[str, Any]]]:
-    """One ``sports-analytics`` command: (wall seconds, its JSON log lines)."""
-    exe = shutil.which("sports-analytics", path=str(Path(sys.executable).parent))
-    env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "development", "LOG_FORMAT": "json",
-           "LOG_LEVEL": "INFO"}
-    started = time.perf_counter()
-    done = subprocess.run([exe or "sports-analytics", *args], env=env, capture_output=True,
-                          text=True)
-    took = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"sports-analytics {' '.join(args)} failed:\n{done.stderr[-2000:]}")
-    lines = []
-    for text in (done.stdout + done.stderr).splitlines():
-        try:
-            lines.append(json.loads(text))
-        except ValueError:
-            continue
-    return took, lines
+    """One ``sports-analytics`` command at INFO: (wall seconds, its JSON log lines)."""
+    took, output = run_command(url, *args, log_level="INFO")
+    return took, json_lines(output)
 
 
 def new_db(admin_url: str, prefix: str) -> str:
-    from sports_analytics.db.migrate import upgrade
-
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = with_dbname(admin_url, name)
-    upgrade(make_settings(url))
-    return url
+    return migrated_database(admin_url, f"{prefix}_{uuid.uuid4().hex[:8]}")
 
 
 def export_history(admin_url: str, seasons: int, path: Path) -> int:
@@ -160,18 +137,8 @@ def main() -> int:
     parser.add_argument("--seasons", type=int, default=40)
     parser.add_argument("--database-url", help="an admin URL of a running server")
     args = parser.parse_args()
-    cluster = None
-    admin_url = args.database_url
-    if admin_url is None:
-        cluster = PgCluster()
-        cluster.start()
-        admin_url = cluster.url
-    try:
-        wait_for(admin_url)
+    with postgres_server(args.database_url) as admin_url:
         out = bench(admin_url, args.seasons)
-    finally:
-        if cluster is not None:
-            cluster.destroy()
     out["goal_seconds"] = GOAL_SECONDS
     out["misses"] = misses(out)
     text = json.dumps(out, indent=2, default=str)

@@ -41,8 +41,8 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.serving import postgres_server  # noqa: E402
 from tests.helpers.fake_stats import FakeGame, FakeStats  # noqa: E402
-from tests.helpers.pgharness import PgCluster, wait_for  # noqa: E402
 from tests.helpers.relharness import cli_env, cli_path, json_lines  # noqa: E402
 
 from sports_analytics.ingest.teams import NBA_TEAMS  # noqa: E402
@@ -172,18 +172,8 @@ def main() -> int:
     parser.add_argument("--database-url", help="admin URL of a running PostgreSQL")
     parser.add_argument("--rounds", type=int, default=3, help="fresh databases (medians)")
     args = parser.parse_args()
-    cluster = None
-    url = args.database_url
-    if url is None:
-        cluster = PgCluster()
-        cluster.start()
-        url = cluster.url
-    try:
-        wait_for(url)
+    with postgres_server(args.database_url) as url:
         result = bench(url, args.rounds)
-    finally:
-        if cluster is not None:
-            cluster.destroy()
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "refresh_bench.json").write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result, indent=2))

@@ -40,10 +40,15 @@ import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from http_bench import run_wrk, start_server  # noqa: E402
-from tests.helpers.pgharness import PgCluster, free_port, make_settings, with_dbname  # noqa: E402
+from benchmarks.serving import (  # noqa: E402
+    migrated_database,
+    postgres_server,
+    run_command,
+    run_wrk,
+    start_server,
+)
+from tests.helpers.pgharness import free_port, make_settings  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 SEASONS = (1, 40)
@@ -80,26 +85,11 @@ def log(msg: str) -> None:
 
 def cli(url: str, *args: str) -> float:
     """Run one ``sports-analytics`` command against ``url``; returns its wall time."""
-    exe = shutil.which("sports-analytics", path=str(Path(sys.executable).parent))
-    env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "development", "LOG_FORMAT": "json",
-           "LOG_LEVEL": "WARNING"}
-    started = time.perf_counter()
-    done = subprocess.run([exe or "sports-analytics", *args], env=env, capture_output=True,
-                          text=True)
-    took = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"sports-analytics {' '.join(args)} failed:\n{done.stderr[-2000:]}")
-    return took
+    return run_command(url, *args)[0]
 
 
-def build(cluster: PgCluster, seasons: int) -> tuple[str, float]:
-    from sports_analytics.db.migrate import upgrade
-
-    name = f"scale_{seasons}"
-    with psycopg.connect(cluster.url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = with_dbname(cluster.url, name)
-    upgrade(make_settings(url))
+def build(admin_url: str, seasons: int) -> tuple[str, float]:
+    url = migrated_database(admin_url, f"scale_{seasons}")
     took = cli(url, "seed-demo", "--seasons", str(seasons))
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")  # what autovacuum does after a bulk load
@@ -186,15 +176,10 @@ def export_team_lines(url: str, path: Path) -> int:
     return rows
 
 
-def ingest_timing(cluster: PgCluster, source_url: str) -> dict[str, float]:
-    from sports_analytics.db.migrate import upgrade
-
+def ingest_timing(admin_url: str, source_url: str) -> dict[str, float]:
     path = RESULTS / "scale_bench-40-seasons.csv"
     rows = export_team_lines(source_url, path)
-    with psycopg.connect(cluster.url, autocommit=True) as conn:
-        conn.execute('CREATE DATABASE "scale_ingest"')
-    url = with_dbname(cluster.url, "scale_ingest")
-    upgrade(make_settings(url))
+    url = migrated_database(admin_url, "scale_ingest")
     took = cli(url, "ingest", "--no-analytics", str(path))
     path.unlink()
     return {"rows": rows, "seconds": took}
@@ -334,33 +319,31 @@ def main() -> int:
         raise SystemExit("wrk is required (Debian: apt-get install -y wrk)")
     RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    cluster = PgCluster()
     servers: list[subprocess.Popen] = []
-    try:
-        cluster.start()
-        urls, builds = {}, {}
-        for seasons in SEASONS:
-            log(f"building {seasons} season(s)")
-            urls[seasons], builds[seasons] = build(cluster, seasons)
-        bases, ids = {}, {}
-        for seasons in SEASONS:
-            port = free_port()
-            servers.append(start_server(urls[seasons], port, 2,
-                                        RESULTS / f"scale_bench-{stamp}-{seasons}.log"))
-            bases[seasons], ids[seasons] = f"http://127.0.0.1:{port}", targets(urls[seasons])
-        log("measuring routes")
-        rows = measure_routes(bases, ids, args.duration, args.requests)
-        for proc in servers:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(30)
-        servers = []
-        log("timing analytics and ingest")
-        analytics = analytics_timings(urls[SEASONS[1]])
-        ingest = ingest_timing(cluster, urls[SEASONS[1]])
-    finally:
-        for proc in servers:
-            os.killpg(proc.pid, signal.SIGKILL)
-        cluster.destroy()
+    with postgres_server() as admin_url:
+        try:
+            urls, builds = {}, {}
+            for seasons in SEASONS:
+                log(f"building {seasons} season(s)")
+                urls[seasons], builds[seasons] = build(admin_url, seasons)
+            bases, ids = {}, {}
+            for seasons in SEASONS:
+                port = free_port()
+                servers.append(start_server(urls[seasons], port, 2,
+                                            RESULTS / f"scale_bench-{stamp}-{seasons}.log"))
+                bases[seasons], ids[seasons] = f"http://127.0.0.1:{port}", targets(urls[seasons])
+            log("measuring routes")
+            rows = measure_routes(bases, ids, args.duration, args.requests)
+            for proc in servers:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(30)
+            servers = []
+            log("timing analytics and ingest")
+            analytics = analytics_timings(urls[SEASONS[1]])
+            ingest = ingest_timing(admin_url, urls[SEASONS[1]])
+        finally:
+            for proc in servers:
+                os.killpg(proc.pid, signal.SIGKILL)
     text = report(rows, builds, analytics, ingest, args)
     print(text)
     (RESULTS / f"scale_bench-{stamp}.md").write_text(text + "\n")

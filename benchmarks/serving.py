@@ -15,11 +15,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import psycopg
-from tests.helpers.pgharness import PgCluster
+from tests.helpers.pgharness import PgCluster, wait_for
 
 
 def log(msg: str) -> None:
@@ -146,3 +148,49 @@ async def _python_load(base: str, paths: list[tuple[str, dict]], duration: int,
     q = statistics.quantiles(latencies, n=100)
     return {"rps": round(len(latencies) / elapsed, 1), "p50_ms": round(q[49], 3),
             "p99_ms": round(q[98], 3), "requests": len(latencies), "errors": errors}
+
+
+@contextmanager
+def postgres_server(admin_url: str | None = None) -> Iterator[str]:
+    """An admin URL that answers: ``admin_url`` (a running server) or, without one, a
+    throwaway local cluster that is destroyed on leaving."""
+    cluster = None
+    if admin_url is None:
+        cluster = PgCluster()
+        cluster.start()
+        admin_url = cluster.url
+    try:
+        wait_for(admin_url)
+        yield admin_url
+    finally:
+        if cluster is not None:
+            cluster.destroy()
+
+
+def migrated_database(admin_url: str, name: str) -> str:
+    """A new database ``name`` on the server of ``admin_url``, migrated to head: its URL."""
+    from tests.helpers.pgharness import make_settings, with_dbname
+
+    from sports_analytics.db.migrate import upgrade
+
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = with_dbname(admin_url, name)
+    upgrade(make_settings(url))
+    return url
+
+
+def run_command(url: str, *args: str, log_level: str = "WARNING") -> tuple[float, str]:
+    """One ``sports-analytics`` command on the database ``url``, as a fresh process (what a
+    CronJob or an operator runs): its wall seconds and its output (stdout, then stderr).
+    A failed command ends the benchmark with the tail of its stderr."""
+    exe = shutil.which("sports-analytics", path=str(Path(sys.executable).parent))
+    env = {**os.environ, "DATABASE_URL": url, "APP_ENV": "development", "LOG_FORMAT": "json",
+           "LOG_LEVEL": log_level}
+    started = time.perf_counter()
+    done = subprocess.run([exe or "sports-analytics", *args], env=env, capture_output=True,
+                          text=True)
+    took = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"sports-analytics {' '.join(args)} failed:\n{done.stderr[-2000:]}")
+    return took, done.stdout + done.stderr
