@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 import orjson
 import psycopg
+import pytest
 from fastapi.testclient import TestClient
 
 from sports_analytics.api.caching import VERSION_TTL_SECONDS
@@ -126,3 +128,42 @@ def test_answers_from_memory_are_per_query_string_and_never_skip_validation(clie
     other = client.get("/api/v1/standings", params={"season": 2025},
                        headers={"If-None-Match": '"st-2025-50-0-1"'})
     assert other.status_code == 200 and other.content == full.content
+
+
+@pytest.mark.parametrize("query", [
+    {"limit": 0}, {"limit": 500}, {"limit": "x"}, {"offset": -1}, {"season": "x"},
+    {"season": 1900}, {"season": 2025, "limit": 0, "offset": -1},
+])
+def test_bad_query_parameters_get_the_same_422_as_other_routes(client, query: dict) -> None:
+    # /api/v1/games takes the same season and pagination parameters through FastAPI's usual
+    # dependency solving; standings must answer a bad value exactly alike, every time.
+    games = client.get("/api/v1/games", params=query)
+    assert games.status_code == 422
+    for _ in range(2):
+        standings = client.get("/api/v1/standings", params=query)
+        assert standings.status_code == 422
+        assert standings.headers["content-type"] == games.headers["content-type"]
+        assert standings.json() == games.json()
+        assert {e["loc"][0] for e in standings.json()["detail"]} == {"query"}
+
+
+def test_head_and_conditional_requests_are_answered_like_get(client) -> None:
+    url = "/api/v1/standings?season=2025&limit=10"
+    get = client.get(url)
+    etag = get.headers["etag"]
+    head = client.head(url)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["etag"] == etag
+    assert head.headers["content-length"] == get.headers["content-length"]
+    assert head.headers["content-type"] == get.headers["content-type"] == "application/json"
+    for method in ("GET", "HEAD"):
+        for validator in (etag, f'"st-2025-10-0-0", {etag}', "*"):
+            r = client.request(method, url, headers={"If-None-Match": validator})
+            assert r.status_code == 304 and r.content == b"", (method, validator)
+            assert r.headers["etag"] == etag
+    assert client.head(url, headers={"If-None-Match": '"st-2025-10-0-0"'}).status_code == 200
+    assert client.head("/api/v1/standings?limit=0").status_code == 422
+    metrics = client.get("/metrics").text
+    for status in ("200", "304", "422"):  # every answer is labelled by the route template
+        assert re.search(rf'http_requests_total{{[^}}]*route="/api/v1/standings",'
+                         rf'status="{status}"}}', metrics), status

@@ -46,13 +46,13 @@ class Pagination:
     offset: int
 
 
-async def pagination(
-    request: Request,
-    limit: Annotated[int, Query(ge=1, le=PAGE_SIZE_CEILING,
-                                description="page size, at most MAX_PAGE_SIZE (default 200)")]
-    = DEFAULT_LIMIT,
-    offset: Annotated[int, Query(ge=0, le=INT32_MAX, description="rows to skip")] = 0,
-) -> Pagination:
+LimitQuery = Annotated[int, Query(ge=1, le=PAGE_SIZE_CEILING,
+                                  description="page size, at most MAX_PAGE_SIZE (default 200)")]
+OffsetQuery = Annotated[int, Query(ge=0, le=INT32_MAX, description="rows to skip")]
+
+
+def page_within(request: Request, limit: int, offset: int) -> Pagination:
+    """The page asked for, within the running MAX_PAGE_SIZE (else the usual 422)."""
     # Settings straight from app.state: one dependency fewer to solve on every list request.
     settings: Settings = request.app.state.settings
     if limit > settings.max_page_size:
@@ -60,6 +60,14 @@ async def pagination(
                                f"Input should be less than or equal to {settings.max_page_size}",
                                limit, "less_than_equal")
     return Pagination(limit=min(limit, settings.max_page_size), offset=offset)
+
+
+async def pagination(
+    request: Request,
+    limit: LimitQuery = DEFAULT_LIMIT,
+    offset: OffsetQuery = 0,
+) -> Pagination:
+    return page_within(request, limit, offset)
 
 
 PaginationDep = Annotated[Pagination, Depends(pagination)]

@@ -4,9 +4,7 @@ Standings change only when data is written, and every write bumps the data versi
 (db/writes.py). Each worker keeps, for the current version only:
 
 * each season's rows (standings/build.py), computed from one snapshot (standings/source.py);
-* the serialized JSON of each page asked for, so a repeated request costs no encoding;
-* the answer (body and ETag) given to each raw query string that passed validation, so the
-  route can answer the same request again before any parameter parsing (api/standings.py).
+* the serialized JSON of each page asked for, so a repeated request costs no encoding.
 
 A request first needs the current version. Within ``VERSION_TTL_SECONDS`` of the last
 observation it is taken from the worker's tracker (api/caching.py), no database at all; after
@@ -61,8 +59,6 @@ class StandingsCache:
         self.version: int | None = None
         self._seasons: dict[int | None, SeasonStandings] = {}
         self._pages: dict[tuple[int | None, int, int], bytes] = {}
-        # Validated requests answered at ``version``: raw query string -> (body, ETag).
-        self._answers: dict[bytes, tuple[bytes, str]] = {}
         self._lock: asyncio.Lock | None = None
         self._version_check: asyncio.Task[int] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -78,7 +74,6 @@ class StandingsCache:
             self.version = version
             self._seasons = {}
             self._pages = {}
-            self._answers = {}
 
     def season(self, version: int, season: int | None) -> SeasonStandings | None:
         return self._seasons.get(season) if version == self.version else None
@@ -101,17 +96,6 @@ class StandingsCache:
                 self._pages.clear()
             self._pages[key] = body
         return body
-
-    def remember_answer(self, query: bytes, version: int, body: bytes, etag: str) -> None:
-        """Record the response to a request that passed validation (its raw query string)."""
-        if version == self.version:
-            if len(self._answers) >= MAX_PAGES:
-                self._answers.clear()
-            self._answers[query] = (body, etag)
-
-    def known_answer(self, query: bytes, version: int) -> tuple[bytes, str] | None:
-        """The body and ETag already served for exactly this query string at ``version``."""
-        return self._answers.get(query) if version == self.version else None
 
     async def current_version(self) -> int:
         version = self.versions.fresh()
