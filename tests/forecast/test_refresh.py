@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.helpers.fake_stats import FakeStats, round_robin_season
-from tests.helpers.syncharness import rows, run_cli, scalar
+from tests.helpers.fake_stats import FakeStats
+from tests.helpers.syncharness import refresh_season, round_robin_stats, rows, run_cli, scalar
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -18,15 +18,12 @@ NIGHTS, FINAL_NIGHTS = 12, 8  # 15 games a night: 120 final, 60 scheduled
 
 @pytest.fixture
 def fake() -> Iterator[FakeStats]:
-    server = FakeStats(first_day=FIRST_DAY, games=round_robin_season(FIRST_DAY, NIGHTS, FINAL_NIGHTS),
-                       roster_size=2).start()
-    yield server
-    server.stop()
+    with round_robin_stats(FIRST_DAY, NIGHTS, FINAL_NIGHTS) as server:
+        yield server
 
 
 def _refresh(db: str, fake: FakeStats) -> None:
-    done = run_cli(db, fake, "refresh", "--season", "2026", timeout=240)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    refresh_season(db, fake, 2026, timeout=240)
 
 
 def test_refresh_stores_a_forecast_when_data_changed(migrated_db_url: str,

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
 
-from tests.helpers.fake_stats import FakeStats
+from tests.helpers.fake_stats import FakeStats, round_robin_season
 from tests.helpers.pgharness import make_settings
 from tests.helpers.relharness import cli_env, cli_path, json_lines
 
@@ -27,6 +30,25 @@ def run_cli(db_url: str, fake: FakeStats | None, *args: str, timeout: float = 12
     env = cli_env(db_url, **stats_env(fake, **extra))
     return subprocess.run([cli_path(), *args], env=env, capture_output=True, text=True,
                           timeout=timeout)
+
+
+@contextmanager
+def round_robin_stats(first_day: dt.date, nights: int, final_nights: int) -> Iterator[FakeStats]:
+    """A fake stats API serving :func:`round_robin_season` (two players a team) while open."""
+    server = FakeStats(first_day=first_day,
+                       games=round_robin_season(first_day, nights, final_nights),
+                       roster_size=2).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def refresh_season(db_url: str, fake: FakeStats, season: int, timeout: float) -> dict[str, Any]:
+    """``refresh --season`` against ``fake``, which must succeed; the counts of its run."""
+    done = run_cli(db_url, fake, "refresh", "--season", str(season), timeout=timeout)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return dict(rows(db_url, "SELECT counts FROM refresh_runs ORDER BY id")[-1].counts)
 
 
 def start_cli(db_url: str, fake: FakeStats, *args: str, **extra: str) -> subprocess.Popen[str]:

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.helpers.fake_stats import FakeStats, round_robin_season
-from tests.helpers.syncharness import rows, run_cli, scalar
+from tests.helpers.fake_stats import FakeStats
+from tests.helpers.syncharness import refresh_season, round_robin_stats, rows, scalar
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -18,16 +18,12 @@ NIGHTS, FINAL_NIGHTS = 40, 30  # 15 games a night: 450 final, 150 scheduled
 
 @pytest.fixture
 def fake() -> Iterator[FakeStats]:
-    server = FakeStats(first_day=FIRST_DAY, games=round_robin_season(FIRST_DAY, NIGHTS, FINAL_NIGHTS),
-                       roster_size=2).start()
-    yield server
-    server.stop()
+    with round_robin_stats(FIRST_DAY, NIGHTS, FINAL_NIGHTS) as server:
+        yield server
 
 
 def _refresh(db: str, fake: FakeStats) -> dict:
-    done = run_cli(db, fake, "refresh", "--season", "2026", timeout=500)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
-    return rows(db, "SELECT counts FROM refresh_runs ORDER BY id")[-1].counts["models"]
+    return refresh_season(db, fake, 2026, timeout=500)["models"]
 
 
 def _versions(db: str) -> list[tuple]:
