@@ -1,8 +1,8 @@
 """Every game with its pre-game features, as numpy arrays in (date, id) order.
 
 One statement reads games and both teams' ``game_features`` rows (analytics/features.py:
-values from games final on earlier dates only). ``neutral_site`` is read when the column
-exists (migration 0005) and is false otherwise.
+values from games final on earlier dates only). ``neutral_site`` comes from migration 0005,
+older than the model registry (0006) every reader of this table needs.
 """
 
 from __future__ import annotations
@@ -12,18 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import Connection, text
-
-_HAS_NEUTRAL = text(
-    "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = "
-    "current_schema() AND table_name = 'games' AND column_name = 'neutral_site')")
+from sqlalchemy import Connection
 
 _GAMES_SQL = """
 SELECT g.id, g.season, g.date - DATE '1970-01-01', g.home_team_id, g.away_team_id,
        (g.status = 'final' AND g.home_score IS NOT NULL AND g.away_score IS NOT NULL
         AND g.home_score <> g.away_score) AS final,
        coalesce(g.home_score - g.away_score, 0) AS margin,
-       {neutral} AS neutral,
+       g.neutral_site AS neutral,
        h.rest_days, a.rest_days, coalesce(h.back_to_back, false), coalesce(a.back_to_back, false),
        h.point_diff_last10, a.point_diff_last10,
        h.off_rating_last5 - h.def_rating_last5, a.off_rating_last5 - a.def_rating_last5,
@@ -78,11 +74,10 @@ def to_day(date: dt.date) -> int:
 
 
 def load_table(conn: Connection) -> GameTable:
-    neutral = "g.neutral_site" if conn.execute(_HAS_NEUTRAL).scalar() else "false"
     raw_conn = conn.connection.driver_connection
     assert raw_conn is not None
     with raw_conn.cursor() as cur:  # straight from the driver: a whole history at once
-        cur.execute(_GAMES_SQL.format(neutral=neutral))
+        cur.execute(_GAMES_SQL)
         rows = cur.fetchall()
     cols = list(zip(*rows, strict=True)) if rows else [()] * (8 + len(_FEATURE_COLUMNS))
 
@@ -90,7 +85,7 @@ def load_table(conn: Connection) -> GameTable:
         return np.asarray(cols[i], dtype=np.int64)
 
     def floats(i: int) -> npt.NDArray[np.float64]:
-        return np.asarray([np.nan if v is None else float(v) for v in cols[i]], dtype=np.float64)
+        return np.asarray(cols[i], dtype=np.float64)  # NULL (None) becomes NaN
 
     return GameTable(
         game_id=ints(0), season=ints(1),

@@ -80,20 +80,30 @@ def _as_version(row: dict[str, Any]) -> ModelVersion:
                         row["fingerprint"], row["holdout_brier"], row)
 
 
-def current_version(conn: Connection, model: str) -> ModelVersion | None:
-    """The current version of ``model``, or the newest usable accepted one before it."""
-    rows = conn.execute(text(
-        f"SELECT {_COLUMNS} FROM model_versions WHERE model = :m AND status = 'accepted' "  # noqa: S608
-        "ORDER BY is_current DESC, version DESC"), {"m": model}).mappings().all()
+def _pick(model: str, rows: list[dict[str, Any]]) -> ModelVersion | None:
+    """The first usable row of ``model``'s accepted versions, current first then newest."""
     for n, row in enumerate(rows):
         if usable(model, row["params"]):
             if n:
                 log.warning("model version unusable, using an earlier one", model=model,
                             skipped=[r["version"] for r in rows[:n]], using=row["version"])
-            return _as_version(dict(row))
+            return _as_version(row)
     if rows:
         log.warning("no usable version of model", model=model)
     return None
+
+
+def current_versions(conn: Connection, models: tuple[str, ...]) -> dict[str, ModelVersion | None]:
+    """:func:`current_version` of each of ``models``, in one statement."""
+    rows = conn.execute(text(
+        f"SELECT {_COLUMNS} FROM model_versions WHERE model = ANY(:m) AND status = 'accepted' "  # noqa: S608
+        "ORDER BY model, is_current DESC, version DESC"), {"m": list(models)}).mappings().all()
+    return {m: _pick(m, [dict(r) for r in rows if r["model"] == m]) for m in models}
+
+
+def current_version(conn: Connection, model: str) -> ModelVersion | None:
+    """The current version of ``model``, or the newest usable accepted one before it."""
+    return current_versions(conn, (model,))[model]
 
 
 def versions(conn: Connection, model: str | None = None) -> list[dict[str, Any]]:
@@ -110,39 +120,42 @@ def add_version(conn: Connection, model: str, *, features: list[str], params: di
     becomes the current version."""
     conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('model_versions'), hashtext(:m))"),
                  {"m": model})
-    number = conn.execute(text("SELECT coalesce(max(version), 0) + 1 FROM model_versions "
-                               "WHERE model = :m"), {"m": model}).scalar_one()
     if status == "accepted":
         conn.execute(text("UPDATE model_versions SET is_current = false "
                           "WHERE model = :m AND is_current"), {"m": model})
-    version_id = int(conn.execute(text("""
+    version_id, number = conn.execute(text("""
         INSERT INTO model_versions (model, version, train_from, train_to, features, params,
             holdout_games, holdout_accuracy, holdout_brier, holdout_log_loss, holdout_ece,
             code_version, fingerprint, is_current, status, reason)
-        VALUES (:model, :version, :train_from, :train_to, CAST(:features AS jsonb),
-            CAST(:params AS jsonb), :games, :accuracy, :brier, :log_loss, :ece, :code,
-            :fingerprint, :current, :status, :reason)
-        RETURNING id"""), {
-        "model": model, "version": number, "train_from": window[0], "train_to": window[1],
+        SELECT :model, coalesce(max(version), 0) + 1, :train_from, :train_to,
+            CAST(:features AS jsonb), CAST(:params AS jsonb), :games, :accuracy, :brier,
+            :log_loss, :ece, :code, :fingerprint, :current, :status, :reason
+        FROM model_versions WHERE model = :of_model
+        RETURNING id, version"""), {
+        "model": model, "of_model": model, "train_from": window[0], "train_to": window[1],
         "features": json.dumps(features), "params": json.dumps(params),
         "games": holdout.get("games"), "accuracy": holdout.get("accuracy"),
         "brier": holdout.get("brier"), "log_loss": holdout.get("log_loss"),
         "ece": holdout.get("ece"), "code": code_version(), "fingerprint": fingerprint,
         "current": status == "accepted", "status": status, "reason": reason,
-    }).scalar_one())
-    return version_id, int(number)
+    }).one()
+    return int(version_id), int(number)
 
 
-def set_holdout(conn: Connection, version_id: int, holdout: dict[str, Any]) -> None:
-    """Record a fixed reference version's figures on the latest holdout games."""
+def set_holdouts(conn: Connection, holdouts: dict[int, dict[str, Any]]) -> None:
+    """Record fixed reference versions' figures on the latest holdout games (version id ->
+    figures), in one statement; rows whose figures did not change are not touched."""
+    if not holdouts:
+        return
+    names = ("games", "accuracy", "brier", "log_loss", "ece")
     conn.execute(text("""
         UPDATE model_versions SET holdout_games = x.games, holdout_accuracy = x.accuracy,
             holdout_brier = x.brier, holdout_log_loss = x.log_loss, holdout_ece = x.ece
-        FROM (SELECT CAST(:games AS integer) AS games, CAST(:accuracy AS float8) AS accuracy,
-                     CAST(:brier AS float8) AS brier, CAST(:log_loss AS float8) AS log_loss,
-                     CAST(:ece AS float8) AS ece) x
-        WHERE id = :id AND (holdout_games, holdout_accuracy, holdout_brier, holdout_log_loss,
-                            holdout_ece) IS DISTINCT FROM
-                           (x.games, x.accuracy, x.brier, x.log_loss, x.ece)"""),
-        {"id": version_id, **{k: holdout.get(k) for k in
-                              ("games", "accuracy", "brier", "log_loss", "ece")}})
+        FROM unnest(CAST(:ids AS bigint[]), CAST(:games AS integer[]),
+                    CAST(:accuracy AS float8[]), CAST(:brier AS float8[]),
+                    CAST(:log_loss AS float8[]), CAST(:ece AS float8[]))
+             AS x(id, games, accuracy, brier, log_loss, ece)
+        WHERE model_versions.id = x.id
+          AND (holdout_games, holdout_accuracy, holdout_brier, holdout_log_loss, holdout_ece)
+              IS DISTINCT FROM (x.games, x.accuracy, x.brier, x.log_loss, x.ece)"""),
+        {"ids": list(holdouts), **{k: [h.get(k) for h in holdouts.values()] for k in names}})

@@ -1,7 +1,9 @@
 """``sports-analytics train``: new versions of ``elo_v2`` and ``logistic``, walk-forward.
 
 1. Every game and its pre-game features are read (modeling/data.py); elo_v2 and the weekly
-   logistic snapshots give each game a probability from earlier days' results only.
+   logistic snapshots give each game a probability from earlier days' results only. Work
+   that depends only on unchanged rows is reused: the logistic fits by key, elo_v2's grid
+   from its latest checkpoint that still holds (modeling/grid_cache.py).
 2. Holdout: the latest ``HOLDOUT_GAMES`` final games. A model's figures there are its
    walk-forward predictions, so they are honest.
 3. Per model, a digest of the code version, the probabilities and the outcomes
@@ -27,6 +29,7 @@ from sqlalchemy import Connection, text
 from sports_analytics.modeling import logistic, registry, store
 from sports_analytics.modeling.data import GameTable, load_table, to_date
 from sports_analytics.modeling.elo_v2 import GRID, EloV2Result, run_elo_v2
+from sports_analytics.modeling.grid_cache import GridCache
 from sports_analytics.modeling.metrics import score
 
 log = structlog.get_logger(__name__)
@@ -81,14 +84,29 @@ def _logistic_params(t: GameTable, lr: logistic.LogisticResult) -> tuple[dict[st
             (t.date(first), t.date(last)))
 
 
-def _decide(conn: Connection, t: GameTable, model: str, prob: npt.NDArray[np.float64],
-            features: list[str], params: dict[str, Any], window: tuple) -> ModelOutcome:
+@dataclass
+class _Context:
+    """What every model's decision reads: the current versions and the stored rows."""
+
+    current: dict[str, registry.ModelVersion | None]
+    stored: store.StoredPredictions
+
+
+def _stored_holdout(ctx: _Context, model: str, t: GameTable,
+                    hold: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:
+    have = ctx.stored.of(model)
+    return np.array([have.get(int(g), (np.nan, None))[0] for g in t.game_id[hold]])
+
+
+def _decide(conn: Connection, ctx: _Context, t: GameTable, model: str,
+            prob: npt.NDArray[np.float64], features: list[str], params: dict[str, Any],
+            window: tuple) -> ModelOutcome:
     finals = int(t.final.sum())
     if finals < MIN_HISTORY[model]:
         return ModelOutcome(model, "too_little_history",
                             f"{model}: too little history ({finals} final games, needs "
                             f"{MIN_HISTORY[model]}); the current version stays")
-    current = registry.current_version(conn, model)
+    current = ctx.current[model]
     fingerprint = _fingerprint(model, t, prob)
     if current is not None and current.fingerprint == fingerprint:
         return ModelOutcome(model, "unchanged", f"{model}: data unchanged, version "
@@ -97,8 +115,7 @@ def _decide(conn: Connection, t: GameTable, model: str, prob: npt.NDArray[np.flo
     y = t.home_won[hold]
     figures = score(prob[hold], y).as_dict()
     if current is not None:
-        have = store.stored_probs(conn, model, t.game_id[hold].tolist())
-        stored = np.array([have.get(int(g), (np.nan, None))[0] for g in t.game_id[hold]])
+        stored = _stored_holdout(ctx, model, t, hold)
         known = ~np.isnan(stored)
         mine = score(prob[hold][known], y[known]).brier
         theirs = score(stored[known], y[known]).brier
@@ -113,45 +130,65 @@ def _decide(conn: Connection, t: GameTable, model: str, prob: npt.NDArray[np.flo
     version_id, number = registry.add_version(conn, model, features=features, params=params,
                                               window=window, holdout=figures,
                                               fingerprint=fingerprint)
-    written = store.write_predictions(conn, t, model, prob, version_id)
+    written = store.write_predictions(conn, t, model, prob, version_id, ctx.stored.of(model))
     return ModelOutcome(model, "trained", f"{model}: version {number}, holdout Brier "
                         f"{figures['brier']}, {written} predictions written", number, figures,
                         written)
 
 
-def _reference_figures(conn: Connection, t: GameTable) -> None:
+def _reference_figures(conn: Connection, ctx: _Context, t: GameTable) -> None:
     hold = _holdout(t)
+    figures = {}
     for model in registry.REFERENCE_MODELS:
-        current = registry.current_version(conn, model)
+        current = ctx.current[model]
         if current is None or not len(hold):
             continue
-        have = store.stored_probs(conn, model, t.game_id[hold].tolist())
-        p = np.array([have.get(int(g), (np.nan, None))[0] for g in t.game_id[hold]])
+        p = _stored_holdout(ctx, model, t, hold)
         known = ~np.isnan(p)
-        registry.set_holdout(conn, current.id,
-                             score(p[known], t.home_won[hold][known]).as_dict())
+        figures[current.id] = score(p[known], t.home_won[hold][known]).as_dict()
+    registry.set_holdouts(conn, figures)
+
+
+def _fit(conn: Connection, t: GameTable) -> tuple[EloV2Result, logistic.LogisticResult]:
+    """Both models' walk-forward probabilities, reusing and then storing the logistic fits and
+    the grid checkpoints."""
+    saved = store.load_snapshots(conn)
+    cache = GridCache(registry.code_version(), saved.get(store.GRID_SNAPSHOT, {}))
+    elo = run_elo_v2(t, cache=cache)
+    fits = store.fits_of(saved)
+    lr = logistic.run_logistic(t, elo, dict(fits))
+    used = {s.key: s.coef for s in lr.snapshots if s.coef is not None}
+    changed: dict[str, dict[str, Any]] = {}
+    if used != fits:
+        changed[store.FITS_SNAPSHOT] = {"fits": used}
+    if cache.state != saved.get(store.GRID_SNAPSHOT, {}):
+        changed[store.GRID_SNAPSHOT] = cache.state
+    store.save_snapshots(conn, changed)
+    log.debug("models fitted", grid_games_reused=cache.reused, logistic_fitted=lr.fitted)
+    return elo, lr
 
 
 def train(conn: Connection) -> list[ModelOutcome]:
     """Train both models in the caller's transaction."""
     conn.execute(text(LOCK))
     t = load_table(conn)
-    elo = run_elo_v2(t)
-    stored = store.load_fits(conn)
-    lr = logistic.run_logistic(t, elo, dict(stored))
-    used = {s.key: s.coef for s in lr.snapshots if s.coef is not None}
-    if used != stored:
-        store.save_fits(conn, used)
+    elo, lr = _fit(conn, t)
     season = int(t.season[-1]) if len(t) else 0
     finals = np.flatnonzero(t.final)
     elo_window = (t.date(finals[0]), t.date(finals[-1])) if len(finals) else (None, None)
+    hold = _holdout(t)
+    ctx = _Context(registry.current_versions(conn, registry.TRAINED_MODELS
+                                             + registry.REFERENCE_MODELS),
+                   store.StoredPredictions(conn, registry.TRAINED_MODELS,
+                                           registry.REFERENCE_MODELS,
+                                           int(t.day[hold].min()) if len(hold) else 0))
     outcomes = [
-        _decide(conn, t, "elo_v2", elo.prob, ["elo_difference", "home_court"],
+        _decide(conn, ctx, t, "elo_v2", elo.prob, ["elo_difference", "home_court"],
                 _elo_params(elo, season) if len(t) else {}, elo_window),
-        _decide(conn, t, "logistic", lr.prob, list(logistic.FEATURES),
+        _decide(conn, ctx, t, "logistic", lr.prob, list(logistic.FEATURES),
                 *_logistic_params(t, lr)),
     ]
-    _reference_figures(conn, t)
+    _reference_figures(conn, ctx, t)
     for o in outcomes:
         log.info("model trained", model=o.model, action=o.action, version=o.version,
                  written=o.written, **{f"holdout_{k}": v for k, v in o.holdout.items()})
