@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -41,8 +42,11 @@ class ServeProcess:
                     "GUNICORN_CMD_ARGS": f"--bind 127.0.0.1:{self.port}"}
         self.log_path = tmp_path / f"serve-{self.port}.log"
         self._log = self.log_path.open("wb")
+        # A session of its own: the workers can be reaped with the master, even after a SIGKILL
+        # of the master alone (uvicorn workers do not notice that their master has gone).
         self.proc = subprocess.Popen([*(wrap or []), str(BIN), "serve"], env=self.env,
-                                     stdout=self._log, stderr=subprocess.STDOUT)
+                                     stdout=self._log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
         self._wait_ready(ready_timeout)
 
     def _wait_ready(self, timeout: float = 30.0) -> None:
@@ -79,10 +83,17 @@ class ServeProcess:
         try:
             return self.proc.wait(timeout)
         finally:
+            self._reap_group()
             self._log.close()
 
     def kill(self) -> None:
+        """SIGKILL to the master alone (what a test of a crash wants), then the leftovers."""
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(10)
+        self._reap_group()
         self._log.close()
+
+    def _reap_group(self) -> None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
