@@ -23,7 +23,6 @@ Exits 1 when a target is missed.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import statistics
@@ -39,8 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from benchmarks.serving import postgres_server, report  # noqa: E402
 from tests.helpers.fake_stats import FakeStats  # noqa: E402
-from tests.helpers.pgharness import PgCluster, wait_for  # noqa: E402
 from tests.helpers.relharness import cli_env, cli_path, json_lines  # noqa: E402
 
 from sports_analytics.analytics.elo import ELO_V1  # noqa: E402
@@ -51,7 +50,6 @@ from sports_analytics.ingest.demo.schedule import pairings, schedule  # noqa: E4
 from sports_analytics.ingest.demo.season import DEMO_SEED  # noqa: E402
 from sports_analytics.ingest.teams import NBA_TEAMS  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results"
 TARGETS = {10_000: 2.0, 50_000: 10.0}  # simulations -> CPU seconds
 REFRESH_SHARE_TARGET = 0.10
 
@@ -131,13 +129,8 @@ def refresh_round(admin_url: str) -> dict[str, tuple[float, float, int]]:
 
 
 def bench_refresh(rounds: int) -> dict:
-    cluster = PgCluster()
-    cluster.start()
-    try:
-        wait_for(cluster.url)
-        runs = [refresh_round(cluster.url) for _ in range(rounds)]
-    finally:
-        cluster.destroy()
+    with postgres_server() as url:
+        runs = [refresh_round(url) for _ in range(rounds)]
     out: dict = {"games_left": runs[0]["deployed"][2]}
     for mode in ("deployed", "no_pause"):
         shares = [r[mode][1] / (r[mode][0] - r[mode][1]) for r in runs]
@@ -171,14 +164,7 @@ def main() -> int:
     result: dict = {"simulation": bench_simulation(args.rounds)}
     if not args.skip_refresh:
         result["refresh"] = bench_refresh(args.rounds)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "forecast_bench.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
-    missed = misses(result)
-    for line in missed:
-        print(f"target missed: {line}", file=sys.stderr)
-    print("PASS" if not missed else "FAIL")
-    return 1 if missed else 0
+    return report("forecast_bench", result, misses(result))
 
 
 if __name__ == "__main__":

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import statistics
 import subprocess
 import sys
@@ -41,13 +40,12 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.serving import postgres_server  # noqa: E402
+from benchmarks.serving import postgres_server, report  # noqa: E402
 from tests.helpers.fake_stats import FakeGame, FakeStats  # noqa: E402
 from tests.helpers.relharness import cli_env, cli_path, json_lines  # noqa: E402
 
 from sports_analytics.ingest.teams import NBA_TEAMS  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results"
 SEASON_START = dt.date(2026, 10, 20)
 GAMES_PER_NIGHT = 15  # every team plays: 82 nights give 1230 games
 
@@ -174,16 +172,11 @@ def main() -> int:
     args = parser.parse_args()
     with postgres_server(args.database_url) as url:
         result = bench(url, args.rounds)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "refresh_bench.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
     missed = misses(result)
-    for line in missed:
-        print(f"target missed: {line}", file=sys.stderr)
-    print(f"no change: {result['no_change_command_ratio']:.3f} of a full season "
-          f"(target < {NO_CHANGE_TARGET_RATIO}), data version bumped: "
-          f"{result['no_change_bumped_data_version']} -> {'FAIL' if missed else 'PASS'}")
-    return 1 if missed else 0
+    return report("refresh_bench", result, missed, verdict=(
+        f"no change: {result['no_change_command_ratio']:.3f} of a full season "
+        f"(target < {NO_CHANGE_TARGET_RATIO}), data version bumped: "
+        f"{result['no_change_bumped_data_version']} -> {'FAIL' if missed else 'PASS'}"))
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
 """Serving and loading the service for the HTTP benchmarks: a seeded database, a real
 ``sports-analytics serve``, wrk (or a Python client when wrk is missing) and its figures.
 
-Shared by http_bench.py and page_cost.py, so that neither imports the other.
+Shared by http_bench.py and page_cost.py, so that neither imports the other; the PostgreSQL
+server, database, CLI runner and result report are shared by the other benchmarks too.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import shutil
@@ -22,6 +24,8 @@ from pathlib import Path
 import httpx
 import psycopg
 from tests.helpers.pgharness import PgCluster, wait_for
+
+RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def log(msg: str) -> None:
@@ -194,3 +198,16 @@ def run_command(url: str, *args: str, log_level: str = "WARNING") -> tuple[float
     if done.returncode != 0:
         raise SystemExit(f"sports-analytics {' '.join(args)} failed:\n{done.stderr[-2000:]}")
     return took, done.stdout + done.stderr
+
+
+def report(name: str, result: dict, missed: list[str], verdict: str | None = None) -> int:
+    """Write ``result`` to benchmarks/results/<name>.json and print it, each missed target on
+    stderr, then ``verdict`` (PASS or FAIL by default); the exit code: 1 when a target was
+    missed."""
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+    for line in missed:
+        print(f"target missed: {line}", file=sys.stderr)
+    print(verdict or ("FAIL" if missed else "PASS"))
+    return 1 if missed else 0

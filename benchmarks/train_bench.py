@@ -39,11 +39,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.refresh_bench import SEASON_START, season_games  # noqa: E402
+from benchmarks.serving import postgres_server, report  # noqa: E402
 from tests.helpers.fake_stats import FakeStats  # noqa: E402
-from tests.helpers.pgharness import PgCluster, wait_for  # noqa: E402
 from tests.helpers.relharness import cli_env, cli_path  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results"
 TRAIN_TARGET_S = 30.0
 NIGHT_TARGET_RATIO = 0.10
 SEASONS = 40
@@ -176,29 +175,12 @@ def main() -> int:
     parser.add_argument("--database-url", help="admin URL of a running PostgreSQL")
     parser.add_argument("--rounds", type=int, default=2, help="one-night rounds (median)")
     args = parser.parse_args()
-    cluster = None
-    url = args.database_url
-    if url is None:
-        cluster = PgCluster()
-        cluster.start()
-        url = cluster.url
-    try:
-        wait_for(url)
+    with postgres_server(args.database_url) as url:
         nights = [bench_night(url) for _ in range(args.rounds)]
         result = {"nights": nights,
                   "night_ratio_median": statistics.median(n["night_ratio"] for n in nights),
                   "memory": bench_memory(url), "history": bench_history(url)}
-    finally:
-        if cluster is not None:
-            cluster.destroy()
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "train_bench.json").write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
-    missed = misses(result)
-    for line in missed:
-        print(f"target missed: {line}", file=sys.stderr)
-    print("PASS" if not missed else "FAIL")
-    return 1 if missed else 0
+    return report("train_bench", result, misses(result))
 
 
 if __name__ == "__main__":
