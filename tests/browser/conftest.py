@@ -83,9 +83,10 @@ class Site:
 
 
 def compute_analytics(env: dict[str, str]) -> None:
-    """Features and win probabilities, so the pages show ratings, bars and picks."""
-    for command in ("features", "predict"):
-        done = subprocess.run([str(BIN), command], env=env, capture_output=True, text=True,
+    """Features, win probabilities and a season forecast, so the pages show ratings, bars,
+    picks and the standings' odds columns (the widest tables)."""
+    for command in (["features"], ["predict"], ["forecast", "--sims", "500", "--seed", "1"]):
+        done = subprocess.run([str(BIN), *command], env=env, capture_output=True, text=True,
                               timeout=300, check=False)
         assert done.returncode == 0, f"{command} exited {done.returncode}: {done.stderr}"
 

@@ -12,7 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 WIDTH, HEIGHT = 640, 240
-PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 48, 12, 12, 28
+PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 60, 12, 12, 28  # room for "100%" at 17 px
+CAPTION_SPACE = 18  # below the x ticks, for the line that says what the axis spans
+X_TICKS = 6
 
 
 @dataclass
@@ -28,23 +30,38 @@ class LineChart:
     height: int
     series: list[Series]
     y_ticks: list[tuple[float, str]] = field(default_factory=list)  # (y position, label)
-    x_ticks: list[tuple[float, str]] = field(default_factory=list)
+    x_ticks: list[tuple[float, str, str]] = field(default_factory=list)  # (x, label, anchor)
     plot: tuple[float, float, float, float] = (0, 0, 0, 0)  # x0, y0, x1, y1
+    x_caption: str = ""  # what the x axis spans, written under its ticks
 
 
 def _nice_step(span: float, target: int = 5) -> float:
     raw = span / max(target, 1)
     magnitude = 10 ** math.floor(math.log10(raw)) if raw > 0 else 1
-    for m in (1, 2, 2.5, 5, 10):
+    # no 2.5: its ticks (0.275) would print rounded in a format with one decimal fewer
+    for m in (1, 2, 5, 10):
         if raw <= m * magnitude:
             return m * magnitude
     return 10 * magnitude
 
 
+def tick_indexes(n: int, most: int = X_TICKS) -> list[int]:
+    """Up to ``most`` evenly spread indexes of ``n`` points, always the first and the last."""
+    if n <= 1:
+        return list(range(n))
+    count = min(n, most)
+    return sorted({round(k * (n - 1) / (count - 1)) for k in range(count)})
+
+
 def line_chart(named_values: Sequence[tuple[str, Sequence[float | None]]],
                x_labels: Sequence[str], y_format: str = "{:.0f}",
-               y_min: float | None = None, y_max: float | None = None) -> LineChart | None:
-    """Lines over a shared x axis (one value per label; None leaves a gap at that point)."""
+               y_min: float | None = None, y_max: float | None = None,
+               x_values: Sequence[float] | None = None, x_caption: str = "") -> LineChart | None:
+    """Lines over a shared x axis (one value per label; None leaves a gap at that point).
+
+    The points are evenly spaced, or placed by ``x_values`` (for example day numbers, so that
+    a break in the calendar shows). The axis runs from the first point to the last.
+    """
     values = [v for _, vs in named_values for v in vs if v is not None]
     if not values or len(x_labels) < 2:
         return None
@@ -56,9 +73,11 @@ def line_chart(named_values: Sequence[tuple[str, Sequence[float | None]]],
     lo, hi = math.floor(lo / step) * step, math.ceil(hi / step) * step
     x0, y0, x1, y1 = PAD_LEFT, PAD_TOP, WIDTH - PAD_RIGHT, HEIGHT - PAD_BOTTOM
     n = len(x_labels)
+    xs = list(x_values) if x_values is not None else list(range(n))
+    first, span = xs[0], (xs[-1] - xs[0]) or 1
 
     def sx(i: int) -> float:
-        return round(x0 + (x1 - x0) * i / (n - 1), 1)
+        return round(x0 + (x1 - x0) * (xs[i] - first) / span, 1)
 
     def sy(v: float) -> float:
         return round(y1 - (y1 - y0) * (v - lo) / (hi - lo), 1)
@@ -72,9 +91,11 @@ def line_chart(named_values: Sequence[tuple[str, Sequence[float | None]]],
     while tick <= hi + 1e-9:
         y_ticks.append((sy(tick), y_format.format(tick)))
         tick += step
-    every = max(1, n // 6)
-    x_ticks = [(sx(i), x_labels[i]) for i in range(0, n, every)]
-    return LineChart(WIDTH, HEIGHT, series, y_ticks, x_ticks, (x0, y0, x1, y1))
+    # The end labels stay inside the frame: anchored at their outer edge.
+    anchors = {0: "start", n - 1: "end"}
+    x_ticks = [(sx(i), x_labels[i], anchors.get(i, "middle")) for i in tick_indexes(n)]
+    height = HEIGHT + (CAPTION_SPACE if x_caption else 0)
+    return LineChart(WIDTH, height, series, y_ticks, x_ticks, (x0, y0, x1, y1), x_caption)
 
 
 @dataclass

@@ -3,13 +3,14 @@ probabilities, roster leaders and, when forecasts are stored, the playoff odds o
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from fastapi import Request
 
 from sports_analytics.exceptions import NotFound
 from sports_analytics.pages import queries
-from sports_analytics.pages.charts import line_chart
+from sports_analytics.pages.charts import LineChart, line_chart
 from sports_analytics.pages.day import freshness_line
 from sports_analytics.pages.format import season_label, short_date
 
@@ -23,15 +24,40 @@ def _rating_model(games: list[dict[str, Any]]) -> str | None:
 
 
 def rating_series(games: list[dict[str, Any]]) -> tuple[str | None, list[dict[str, Any]]]:
-    """The pre-game rating of each game the rating model rated, in date order."""
+    """The pre-game rating of each finished game the rating model rated, in date order.
+
+    Scheduled games are left out: their predictions all carry today's rating, which would
+    draw a flat line to the end of the calendar as if those games had been played.
+    """
     model = _rating_model(games)
     points = []
     for g in games:
+        if g["status"] != "final":
+            continue
         rating = next((p["rating"] for p in g["predictions"]
                        if p["model"] == model and p["rating"] is not None), None)
         if rating is not None:
-            points.append({"date": g["date"], "opponent": g["opponent"], "rating": rating})
+            points.append({"date": dt.date.fromisoformat(str(g["date"])[:10]),
+                           "opponent": g["opponent"], "rating": rating})
     return model, points
+
+
+def rating_chart(model: str | None, ratings: list[dict[str, Any]]) -> LineChart | None:
+    """The rating line over the days the team played: the axis ends at its last finished game."""
+    days: list[dt.date] = [r["date"] for r in ratings]
+    if len(days) < 2:
+        return None
+    return line_chart(
+        [(model or "rating", [r["rating"] for r in ratings])],
+        [short_date(d) for d in days],
+        x_values=[d.toordinal() for d in days],
+        x_caption=played_range(days))
+
+
+def played_range(days: list[dt.date]) -> str:
+    if not days:
+        return ""
+    return f"{len(days)} games played, {short_date(days[0])} to {short_date(days[-1])}"
 
 
 def _result(g: dict[str, Any]) -> dict[str, Any]:
@@ -51,8 +77,7 @@ async def team_context(request: Request, abbr: str, season: int | None) -> dict[
     fresh = freshness_line(await queries.freshness(reader))
     games = data["games"]
     model, ratings = rating_series(games)
-    chart = line_chart([(model or "rating", [r["rating"] for r in ratings])],
-                       [short_date(r["date"]) for r in ratings])
+    chart = rating_chart(model, ratings)
     odds: list[dict[str, Any]] = []
     if fresh["has_forecast"] and data["season"] is not None:
         odds = await queries.fetch_json(reader, queries.FORECAST_HISTORY_SQL,
@@ -65,5 +90,6 @@ async def team_context(request: Request, abbr: str, season: int | None) -> dict[
         "results": [_result(g) for g in games if g["status"] == "final"],
         "upcoming": [g for g in games if g["status"] == "scheduled"][:UPCOMING_SHOWN],
         "leaders": data["leaders"], "rating_model": model, "ratings": ratings,
-        "rating_chart": chart, "odds": odds, "odds_chart": odds_chart, "freshness": fresh,
+        "rating_chart": chart, "rating_range": played_range([r["date"] for r in ratings]),
+        "odds": odds, "odds_chart": odds_chart, "freshness": fresh,
     }
