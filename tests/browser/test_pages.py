@@ -218,3 +218,21 @@ def test_complete_with_javascript_off(name: str, browser, site: Site) -> None:
     if name in WITH_TABLES:
         assert any(rows > 0 for _, rows in without_js), f"no table has rows: {without_js}"
         assert all(caption for caption, _ in without_js), f"a table without a caption: {without_js}"
+
+
+@pytest.mark.parametrize("width", [WIDE, NARROW])
+def test_an_unknown_team_is_an_error_page_in_the_site_layout(width: int, browser, axe_source: str,
+                                                             site: Site) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900}, color_scheme="light")
+    try:
+        page = context.new_page()
+        response = page.goto(site.base_url + "/teams/XYZ", wait_until="networkidle")
+        assert response is not None and response.status == 404
+        screenshot(page, "not-found", width)
+        assert page.locator("h1").inner_text() == "Not found"
+        assert page.locator("nav[aria-label=Main] a").count() >= 4  # the site's navigation
+        assert page.locator("code.request-id").inner_text() == response.headers["x-request-id"]
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        assert blocking_violations(page, axe_source) == []
+    finally:
+        context.close()
