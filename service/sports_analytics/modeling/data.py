@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import numpy.typing as npt
 from sqlalchemy import Connection
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 _GAMES_SQL = """
 SELECT g.id, g.season, g.date - DATE '1970-01-01', g.home_team_id, g.away_team_id,

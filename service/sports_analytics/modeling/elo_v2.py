@@ -25,13 +25,16 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
-import numpy.typing as npt
 
 from sports_analytics.modeling import grid_cache
 from sports_analytics.modeling.data import GameTable
 from sports_analytics.modeling.grid_cache import GridCache, GridStart
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 SCALE = 400.0
 MEAN = 1505.0

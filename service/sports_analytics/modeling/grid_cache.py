@@ -22,12 +22,14 @@ from __future__ import annotations
 import base64
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 
 from sports_analytics.modeling.data import GameTable
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 FORMAT = 1
 

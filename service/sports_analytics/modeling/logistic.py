@@ -25,12 +25,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import numpy.typing as npt
 
 from sports_analytics.modeling.data import GameTable
 from sports_analytics.modeling.elo_v2 import EloV2Result
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 FEATURES = ("elo_diff", "elo_diff_x_progress", "home_court", "rest_diff", "b2b_diff",
             "form_diff", "net_rating_diff", "win_pct_diff")

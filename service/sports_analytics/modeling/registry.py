@@ -7,6 +7,7 @@ stands in: a bad row never fails a request or a command.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
@@ -47,9 +48,10 @@ class ModelVersion:
     row: dict[str, Any]
 
 
+@functools.cache
 def code_version() -> str:
     """The package version and a digest of the modeling code: a change to either is a new
-    version of every trained model."""
+    version of every trained model. Once per process: the code it runs does not change."""
     digest = hashlib.sha256()
     for path in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.read_bytes())

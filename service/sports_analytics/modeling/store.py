@@ -9,13 +9,15 @@ training run compares with are read once, in one statement, and only when a mode
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 from sqlalchemy import Connection, text
 
 from sports_analytics.modeling.data import GameTable
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 FITS_SNAPSHOT = "logistic_fits"
 GRID_SNAPSHOT = "elo_v2_grid"  # modeling/grid_cache.py

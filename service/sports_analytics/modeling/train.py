@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import numpy.typing as npt
 import structlog
 from sqlalchemy import Connection, text
 
@@ -31,6 +30,9 @@ from sports_analytics.modeling.data import GameTable, load_table, to_date
 from sports_analytics.modeling.elo_v2 import GRID, EloV2Result, run_elo_v2
 from sports_analytics.modeling.grid_cache import GridCache
 from sports_analytics.modeling.metrics import score
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
 
 log = structlog.get_logger(__name__)
 
