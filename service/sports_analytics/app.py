@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from sports_analytics import __version__, telemetry
-from sports_analytics.api import ROUTERS, docs
+from sports_analytics.api import ROUTERS, openapi
 from sports_analytics.api.deps import State, close_state, open_state
 from sports_analytics.config import Settings, get_settings
 from sports_analytics.exception_handlers import add_exception_handlers
@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         # server spans from FastAPI's own OpenTelemetry integration, when tracing is on
         telemetry=telemetry.fastapi_config(),
-        # served by api/docs.py: Swagger UI assets from the package, labelled routes
+        # served by api/openapi.py and pages/docs.py: assets from the package, labelled routes
         openapi_url=None,
         docs_url=None,
         redoc_url=None,
@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_exception_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    app.include_router(docs.router)
+    app.include_router(openapi.router)
     for router in PAGE_ROUTERS:
         app.include_router(router)
     telemetry.instrument_app(app)

@@ -108,14 +108,12 @@ def test_templates_and_static_files_ship_in_the_package() -> None:
     image built from it) carries it."""
     import tomllib
 
-    from sports_analytics.api.docs import DOCS_TEMPLATES_DIR
     from sports_analytics.pages.rendering import TEMPLATES_DIR
 
     patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())[
         "tool"]["setuptools"]["package-data"]["sports_analytics"]
     package = STATIC_DIR.parents[1]
-    files = [p for d in (STATIC_DIR, TEMPLATES_DIR, DOCS_TEMPLATES_DIR)
-             for p in d.rglob("*") if p.is_file()]
+    files = [p for d in (STATIC_DIR, TEMPLATES_DIR) for p in d.rglob("*") if p.is_file()]
     assert len(files) > 20
     for path in files:
         relative = path.relative_to(package).as_posix()
