@@ -28,7 +28,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.helpers.pgharness import PgCluster, wait_for  # noqa: E402
+from benchmarks.serving import postgres_server  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results"
 TARGET_SECONDS = 2.0
@@ -87,18 +87,8 @@ def main() -> int:
     parser.add_argument("--database-url", help="a server to use (maintenance DB URL); "
                                                "default: a throwaway local cluster")
     args = parser.parse_args()
-    cluster = None
-    url = args.database_url
-    if not url:
-        cluster = PgCluster()
-        cluster.start()
-        url = cluster.url
-    try:
-        wait_for(url)
+    with postgres_server(args.database_url or None) as url:
         result = bench(url, max(1, args.runs))
-    finally:
-        if cluster is not None:
-            cluster.destroy()
     ok = result["median_s"] < TARGET_SECONDS
     print("| season games | feature rows | runs | min | median | max | target |")
     print("|---|---|---|---|---|---|---|")
