@@ -80,6 +80,7 @@ class Site:
     host: str  # host:port every request must go to
     team: str  # an abbreviation with a team page
     game_id: int  # a finished game with a box score
+    final_day: str  # its date: a day of finished games, with results next to the picks
 
 
 def compute_analytics(env: dict[str, str]) -> None:
@@ -118,7 +119,8 @@ def site(browser_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         api = served.base_url + "/api/v1"
         team = httpx.get(api + "/teams", params={"limit": 1}).json()["items"][0]
         game = httpx.get(api + "/games", params={"status": "final", "limit": 1}).json()["items"][0]
-        yield Site(served.base_url, f"127.0.0.1:{served.port}", team["abbreviation"], game["game_id"])
+        yield Site(served.base_url, f"127.0.0.1:{served.port}", team["abbreviation"],
+                   game["game_id"], str(game["date"]))
     finally:
         served.terminate()
 

@@ -21,10 +21,10 @@ pytestmark = pytest.mark.slow
 
 WIDE, NARROW = 1440, 375
 # Pages whose content is server-rendered HTML (the documentation viewers need JavaScript).
-SERVER_RENDERED = ("home", "standings", "team", "game", "models", "status")
+SERVER_RENDERED = ("home", "results", "standings", "team", "game", "models", "status")
 PAGES = (*SERVER_RENDERED, "docs", "redoc")
 # Pages whose data is tabular: with JavaScript off they still carry their tables.
-WITH_TABLES = ("standings", "team", "game", "models")
+WITH_TABLES = ("results", "standings", "team", "game", "models")
 # What shows that a page has finished rendering (the documentation viewers render client-side).
 READY = {"docs": ".swagger-ui .opblock", "redoc": "[data-section-id]"}
 BLOCKING_IMPACTS = {"serious", "critical"}
@@ -32,7 +32,7 @@ SCREENSHOT_MAX_HEIGHT = 6000
 
 
 def page_path(name: str, site: Site) -> str:
-    return {"home": "/", "standings": "/standings", "team": f"/teams/{site.team}",
+    return {"home": "/", "results": f"/?date={site.final_day}", "standings": "/standings", "team": f"/teams/{site.team}",
             "game": f"/games/{site.game_id}", "models": "/models", "status": "/status",
             "docs": "/docs", "redoc": "/redoc"}[name]
 
