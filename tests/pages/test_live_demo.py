@@ -84,6 +84,10 @@ def test_forecasts_show_on_standings_and_team_pages(live) -> None:
     assert "Proj. W" in standings and "Playoffs" in standings and "Title" in standings
     assert f"Forecast from {first['sims']} simulated seasons" in standings
     assert len(re.findall(r'<td class="n">\d+\.\d</td>', standings)) >= 30  # projected wins
+    # 300 simulated seasons never make a place certain: 100 % only beside a clinched mark
+    for row in re.findall(r"<tr class=\"zone-.*?</tr>", standings, flags=re.S):
+        assert ">100%<" not in row or 'title="clinched playoffs"' in row, row
+        assert ">0%<" not in row or 'title="eliminated"' in row, row
     team = client.get("/teams/BOS").text
     assert "Playoff odds over time" in team
     assert team.count("<th scope=\"row\">") >= 2 and "<polyline" in team

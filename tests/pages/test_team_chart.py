@@ -101,3 +101,12 @@ def test_points_are_placed_by_date_and_the_end_ticks_stay_inside() -> None:
     assert xs[1] == pytest.approx(x0 + (x1 - x0) / 31, abs=0.1)  # one day of thirty-one
     assert [a for _, _, a in chart.x_ticks] == ["start", "middle", "end"]
     assert chart.x_caption == "3 games" and chart.height > 240
+
+
+def test_simulated_odds_read_as_certain_only_when_they_are() -> None:
+    from sports_analytics.pages.format import odds
+
+    assert [odds(1.0), odds(0.998), odds(0.0), odds(0.004)] == [">99%", ">99%", "<1%", "<1%"]
+    assert odds(1.0, certain=True) == "100%" and odds(0.0, certain=True) == "0%"
+    assert [odds(0.9996, 1), odds(0.0004, 1), odds(0.123, 1)] == [">99.9%", "<0.1%", "12.3%"]
+    assert odds(0.5) == "50%" and odds(None) == "\u2013"

@@ -15,6 +15,19 @@ def pct(value: float | None, digits: int = 0) -> str:
     return DASH if value is None else f"{100 * value:.{digits}f}%"
 
 
+def odds(value: float | None, digits: int = 0, *, certain: bool = False) -> str:
+    """A simulated probability. Only a ``certain`` one (a clinched or eliminated team) reads
+    100 % or 0 %: a share of simulations that rounds to an end shows as ">99%" or "<1%", since
+    a few thousand simulated seasons cannot show that something is sure to happen or not."""
+    if value is None:
+        return DASH
+    shown = round(100 * value, digits)
+    if not certain and (shown >= 100 or shown <= 0):
+        edge = 10.0 ** -digits
+        return f">{100 - edge:.{digits}f}%" if value >= 0.5 else f"<{edge:.{digits}f}%"
+    return f"{shown:.{digits}f}%"
+
+
 def num(value: float | None, digits: int = 1) -> str:
     return DASH if value is None else f"{value:.{digits}f}"
 
@@ -76,7 +89,7 @@ def duration(seconds: float | None) -> str:
 
 
 FILTERS: dict[str, Callable[..., str]] = {
-    "pct": pct, "num": num, "signed": signed, "win_pct": win_pct, "season": season_label,
+    "pct": pct, "odds": odds, "num": num, "signed": signed, "win_pct": win_pct, "season": season_label,
     "tipoff": tipoff_et, "long_date": long_date, "short_date": short_date,
     "timestamp": timestamp, "duration": duration,
 }
