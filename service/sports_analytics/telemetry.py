@@ -13,8 +13,9 @@ Configuration is the standard ``OTEL_*`` environment and nothing else; the SDK r
   :data:`REQUEST_SAMPLE_RATIO` (0.1) in the server and :data:`COMMAND_SAMPLE_RATIO` (1.0) for a
   batch command (one trace per run, rare and worth keeping). Any other ``OTEL_TRACES_SAMPLER``
   (``parentbased_always_on``, ``always_off``, ...) is built by the SDK with its standard meaning.
-  An unsampled request costs little: its spans are non-recording and no attribute is built
-  for them (measured in docs/benchmarks.md, "Tracing").
+  The decision is made once per request, before FastAPI's integration runs
+  (:mod:`sports_analytics.trace_sampling`): a request that is not sampled gets no span at all,
+  not even a non-recording one (measured in docs/benchmarks.md, "Tracing").
 * Spans leave over OTLP HTTP/protobuf (``OTLPSpanExporter()`` reads its endpoint, headers,
   timeout and compression from the environment) through a ``BatchSpanProcessor``.
 
@@ -25,7 +26,7 @@ graceful timeout (lifespan shutdown and ``worker_exit``).
 
 What is traced:
 
-* one server span per request from FastAPI's own OpenTelemetry integration
+* one server span per sampled request from FastAPI's own OpenTelemetry integration
   (``FastAPI(telemetry=...)``, :func:`fastapi_config`), named ``METHOD /route/{template}`` once
   the router has matched (it reuses the router's match rather than matching every route a
   second time, as the contrib ASGI instrumentation did); a path that matches no route gets the
@@ -47,12 +48,12 @@ What is traced:
   (nba_api) uses requests, covered by ``RequestsInstrumentor``;
 * batch commands: :func:`command_span` gives each CLI command one root span.
 
-Inside a request whose server span records nothing (not sampled, or an untraced path) the client
-instrumentations are suppressed (:class:`UnsampledRequests`): its statements make no spans, not
-even root spans of their own, and cost one context lookup each.
+Inside a request that records nothing (not sampled, or an untraced path) the client
+instrumentations are suppressed (``trace_sampling.UnsampledRequests``): its statements make no
+spans, not even root spans of their own, and cost one context lookup each.
 
 Logs join traces through :func:`add_trace_ids`, a structlog processor that adds ``trace_id``
-and ``span_id`` to every line written while a span is current.
+and ``span_id`` to every line written while a sampled span is current.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ from __future__ import annotations
 import atexit
 import os
 import threading
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -119,6 +120,7 @@ def setup(default_ratio: float = REQUEST_SAMPLE_RATIO) -> Any:
         provider = _make_provider(default_ratio)
         trace.set_tracer_provider(provider)
         _instrument_libraries(provider)
+        _activate_head_sampling(provider)
         _provider, _provider_pid = provider, os.getpid()
     atexit.register(shutdown)
     log.info("tracing enabled", exporter="otlp/http+protobuf",
@@ -166,15 +168,28 @@ def _make_provider(default_ratio: float) -> Any:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor
 
+    from sports_analytics.trace_sampling import PresetTraceIds
+
     resource = Resource.create({"process.pid": os.getpid()})
     if str(resource.attributes.get(SERVICE_NAME, "")).startswith("unknown_service"):
         resource = resource.merge(Resource({SERVICE_NAME: DEFAULT_SERVICE_NAME}))
     # sampler=None: the SDK reads OTEL_TRACES_SAMPLER(_ARG) itself.
     provider = TracerProvider(resource=resource, sampler=make_sampler(default_ratio),
-                              shutdown_on_exit=False)
+                              id_generator=PresetTraceIds(), shutdown_on_exit=False)
     # Batch, never Simple: the exporter posts from the processor's own thread, off the request.
     provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     return provider
+
+
+def _activate_head_sampling(provider: Any) -> None:
+    """Requests are sampled by ``provider``'s sampler before FastAPI's integration; None: no
+    longer (the provider is shutting down)."""
+    from sports_analytics import trace_sampling
+
+    if provider is None:
+        trace_sampling.deactivate()
+    else:
+        trace_sampling.activate(provider)
 
 
 def _instrument_libraries(provider: Any) -> None:
@@ -195,61 +210,36 @@ def fastapi_config() -> TelemetryConfig:
     """``FastAPI(telemetry=...)``: a server span per request when tracing is on, nothing when off.
 
     With tracing off everything is switched off explicitly, so FastAPI does not look for global
-    providers on every request (and does not trace because some other code set one).
+    providers on every request (and does not trace because some other code set one). With it
+    on, the ``exclude`` hook makes the sampling decision before the integration does any work
+    (:class:`~sports_analytics.trace_sampling.HeadSampling`).
     """
     if not enabled():
         return {"tracing": False, "metrics": False, "logs": False, "operation_spans": False,
                 "auto_configure": False}
+    from sports_analytics.trace_sampling import HeadSampling
+
     return {"tracing": True, "metrics": False, "logs": False, "operation_spans": False,
-            "auto_configure": False, "exclude": _path_exclusion()}
+            "auto_configure": False, "exclude": HeadSampling(_path_exclusion())}
 
 
 def instrument_app(app: Any) -> None:
-    """When tracing is on: no client spans inside a request that is not sampled (see below)."""
+    """When tracing is on: no client spans inside a request that is not traced."""
     if enabled():
+        from sports_analytics.trace_sampling import UnsampledRequests
+
         app.add_middleware(UnsampledRequests)
 
 
-class UnsampledRequests:
-    """Pure ASGI middleware: a request whose server span is not recording (not sampled, or an
-    excluded path) runs with instrumentation suppressed.
-
-    Its statements and outgoing calls would only make non-recording children (or, on an
-    excluded path, root traces of their own), yet the psycopg, httpx and requests wrappers still
-    parse each statement, consult the sampler and switch contexts first. With the suppression
-    flag set they return at the first check. The price: an unsampled request does not pass its
-    "not sampled" decision on to the APIs it calls (Gemini, the NBA stats API), which are outside
-    these traces anyway.
-    """
-
-    def __init__(self, app: Any) -> None:
-        from opentelemetry.instrumentation.utils import suppress_instrumentation
-
-        self.app = app
-        self._suppressed = suppress_instrumentation
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "lifespan" or trace.get_current_span().is_recording():
-            await self.app(scope, receive, send)
-            return
-        with self._suppressed():
-            await self.app(scope, receive, send)
-
-
-def _path_exclusion() -> Any:
-    """The ``exclude`` callable of the FastAPI integration, or None when nothing is excluded."""
+def _path_exclusion() -> Callable[[str], bool] | None:
+    """True for a request path that is not traced; None when nothing is excluded."""
     from opentelemetry.util.http import parse_excluded_urls
 
     raw = next((os.environ[v] for v in EXCLUDED_URLS_VARS if v in os.environ),
                DEFAULT_EXCLUDED_URLS)
     if not raw.strip():
         return None
-    excluded = parse_excluded_urls(raw)
-
-    def exclude(scope: MutableMapping[str, Any]) -> bool:
-        return excluded.url_disabled(scope.get("path", ""))
-
-    return exclude
+    return parse_excluded_urls(raw).url_disabled
 
 
 def shutdown(timeout_s: float = FLUSH_TIMEOUT_S) -> bool:
@@ -264,6 +254,7 @@ def shutdown(timeout_s: float = FLUSH_TIMEOUT_S) -> bool:
         if not active():
             return True
         provider, _provider = _provider, None
+        _activate_head_sampling(None)
     worker = threading.Thread(target=provider.shutdown, name="otel-shutdown", daemon=True)
     worker.start()
     worker.join(max(0.0, timeout_s))
@@ -297,11 +288,12 @@ def command_span(command: str) -> Iterator[None]:
 
 def add_trace_ids(logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
                   ) -> MutableMapping[str, Any]:
-    """structlog processor: ``trace_id``/``span_id`` (hex) of the current span, if any."""
+    """structlog processor: ``trace_id``/``span_id`` (hex) of the current span, if it is sampled
+    (the request's access line comes after its span has ended, so "sampled", not "recording")."""
     if _provider is None:
         return event_dict
     ctx = trace.get_current_span().get_span_context()
-    if ctx.is_valid:
+    if ctx.is_valid and ctx.trace_flags.sampled:
         event_dict["trace_id"] = format(ctx.trace_id, "032x")
         event_dict["span_id"] = format(ctx.span_id, "016x")
     return event_dict
