@@ -89,7 +89,8 @@ def duration(seconds: float | None) -> str:
 
 
 FILTERS: dict[str, Callable[..., str]] = {
-    "pct": pct, "odds": odds, "num": num, "signed": signed, "win_pct": win_pct, "season": season_label,
+    "pct": pct, "odds": odds, "num": num, "signed": signed, "win_pct": win_pct,
+    "season": season_label,
     "tipoff": tipoff_et, "long_date": long_date, "short_date": short_date,
     "timestamp": timestamp, "duration": duration,
 }
