@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: test pytest test-durations lint install lock chart-docs k8s-base clean
+.PHONY: test pytest lint install lock chart-docs k8s-base clean
 
 # --no-compile: Python compiles the modules the tests import on first use, rather than pip
 # compiling every module of every package up front (nearly half of the install time).
@@ -30,18 +30,14 @@ test: install
 	$(MAKE) --no-print-directory -j2 lint pytest
 
 ## pytest: the suite only (CI runs `lint` and `pytest` as separate jobs, so each runs once)
-# On TEST_WORKERS processes (pytest-xdist), each test file whole on one of them, the longest
-# files first (tests/file_durations.json). Many tests wait on PostgreSQL, Docker or a server
-# they started, so more workers than cores still pays off; `make pytest TEST_WORKERS=0` runs in
-# this one process.
+# On TEST_WORKERS processes (pytest-xdist), each test file whole on one of them, the files with
+# the most tests first. Many tests wait on PostgreSQL, Docker or a server they started, so more
+# workers than cores still pays off; `make pytest TEST_WORKERS=0` runs in this one process.
+# Handing the longest files out first measured slower on 2 CPUs: the container files then run
+# all at once and contend for the same cores (docs/benchmarks.md#test-suite-wall-time).
 TEST_WORKERS ?= 4
-PYTEST_XDIST = -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 pytest: install
-	$(BIN)/pytest $(PYTEST_XDIST)
-
-## test-durations: run the suite and record each file's seconds (the order files are handed out in)
-test-durations: install
-	$(BIN)/pytest $(PYTEST_XDIST) --record-file-durations
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install
 	$(BIN)/ruff check service tests benchmarks

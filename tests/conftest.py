@@ -10,7 +10,6 @@ are still built once: the first worker that needs them builds them and the other
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from collections.abc import Iterator
@@ -36,66 +35,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     # The controlling process ends after its workers: it releases what they shared.
     if not hasattr(config, "workerinput") and _RUN_DIR in config.stash:
         runshare.release_all(config.stash[_RUN_DIR])
-
-
-# Seconds each test file took in a full run on 4 workers (``make test-durations`` rewrites it).
-FILE_DURATIONS = Path(__file__).with_name("file_durations.json")
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--record-file-durations", action="store_true",
-                     help=f"after a run without failures, write each file's seconds to "
-                          f"{FILE_DURATIONS.name} (the order pytest-xdist hands files out in)")
-
-
-@pytest.hookimpl(trylast=True)  # after tests/e2e/conftest.py has marked its tests
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist every file runs whole on one worker (``--dist loadfile``: a module's
-    fixtures are built once) and, with ``--no-loadscope-reorder``, files are handed out in
-    collection order. The longest files go first (their recorded seconds; a file not yet
-    recorded by its marks: containers, then slow tests), so that the run does not end with one
-    worker busy on a long file while the others are idle."""
-    if not hasattr(config, "workerinput"):
-        return
-    recorded: dict[str, float] = (json.loads(FILE_DURATIONS.read_text())
-                                  if FILE_DURATIONS.exists() else {})
-    root = config.rootpath
-    weight: dict[Path, tuple[int, float]] = {}
-    for item in items:
-        marks = 0 if item.get_closest_marker("e2e") else 1 if item.get_closest_marker("slow") else 2
-        seconds = recorded.get(item.path.relative_to(root).as_posix())
-        here = (0, -seconds) if seconds is not None else (marks, 0.0)
-        weight[item.path] = min(weight.get(item.path, here), here)
-    items.sort(key=lambda item: weight[item.path])  # stable: collection order within a file
-
-
-# Seconds per file, summed over setup, call and teardown, when --record-file-durations asks.
-_recording_durations: dict[str, float] | None = None
-
-
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    # Under pytest-xdist the controlling process receives every worker's reports too.
-    if _recording_durations is not None:
-        path = report.nodeid.split("::", 1)[0]
-        _recording_durations[path] = _recording_durations.get(path, 0.0) + report.duration
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    global _recording_durations
-    if (session.config.getoption("--record-file-durations")
-            and not hasattr(session.config, "workerinput")):
-        _recording_durations = {}
-
-
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if _recording_durations and exitstatus == 0:
-        # A partial run updates the files it ran; files that no longer exist are dropped.
-        root = session.config.rootpath
-        known = json.loads(FILE_DURATIONS.read_text()) if FILE_DURATIONS.exists() else {}
-        known.update({path: round(seconds, 1) for path, seconds in _recording_durations.items()})
-        ordered = dict(sorted(((path, seconds) for path, seconds in known.items()
-                               if (root / path).exists()), key=lambda entry: -entry[1]))
-        FILE_DURATIONS.write_text(json.dumps(ordered, indent=1) + "\n")
 
 
 def _start_cluster() -> dict:
