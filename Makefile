@@ -8,6 +8,10 @@ BIN := $(VENV)/bin
 # --no-compile: Python compiles the modules the tests import on first use, rather than pip
 # compiling every module of every package up front (nearly half of the install time).
 PIP_INSTALL = pip install -q --disable-pip-version-check --no-compile
+# That cache must be writable: where PYTHONDONTWRITEBYTECODE is set (CI images often set it),
+# each of the hundreds of Python processes the suite starts (CLI commands, servers and their
+# workers, the scanner) would compile every module it imports again, a third of the suite's CPU.
+unexport PYTHONDONTWRITEBYTECODE
 
 $(BIN)/.installed: requirements.lock requirements-dev.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
