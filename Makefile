@@ -42,8 +42,6 @@ test: install
 # On TEST_WORKERS processes (pytest-xdist), each test file whole on one of them, the files with
 # the most tests first. Many tests wait on PostgreSQL, Docker or a server they started, so more
 # workers than cores still pays off; `make pytest TEST_WORKERS=0` runs in this one process.
-# Handing the longest files out first measured slower on 2 CPUs: the container files then run
-# all at once and contend for the same cores (docs/benchmarks.md#test-suite-wall-time).
 TEST_WORKERS ?= 4
 pytest: install
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile
