@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 # packages: several times faster than pip, most of CI's set-up time. Like pip --no-compile, uv
 # does not byte-compile: Python compiles the modules the tests import on first use.
 PIP_BOOTSTRAP = pip install -q --disable-pip-version-check --require-hashes -r requirements-bootstrap.lock
-UV_INSTALL = uv pip install -q --require-hashes
+UV_INSTALL = uv pip install -q
 # That cache must be writable: where PYTHONDONTWRITEBYTECODE is set (CI images often set it),
 # each of the hundreds of Python processes the suite starts (CLI commands, servers and their
 # workers, the scanner) would compile every module it imports again, over a third of the
@@ -19,8 +19,8 @@ unexport PYTHONDONTWRITEBYTECODE
 $(BIN)/.installed: requirements.lock requirements-dev.lock requirements-bootstrap.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/$(PIP_BOOTSTRAP)
-	$(BIN)/$(UV_INSTALL) --python $(BIN)/python -r requirements.lock -r requirements-dev.lock
-	$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
+	$(BIN)/$(UV_INSTALL) --python $(BIN)/python --require-hashes -r requirements.lock -r requirements-dev.lock
+	$(BIN)/$(UV_INSTALL) --python $(BIN)/python --no-deps -e .
 	touch $@
 
 # checkov lives in its own venv: its pins clash with the dev tools (see requirements-scan.in).
@@ -28,7 +28,7 @@ SCAN_VENV ?= .venv-scan
 $(SCAN_VENV)/bin/.installed: requirements-scan.lock requirements-bootstrap.lock
 	$(PYTHON) -m venv $(SCAN_VENV)
 	$(SCAN_VENV)/bin/$(PIP_BOOTSTRAP)
-	$(SCAN_VENV)/bin/$(UV_INSTALL) --python $(SCAN_VENV)/bin/python -r requirements-scan.lock
+	$(SCAN_VENV)/bin/$(UV_INSTALL) --python $(SCAN_VENV)/bin/python --require-hashes -r requirements-scan.lock
 	touch $@
 
 install: $(BIN)/.installed $(SCAN_VENV)/bin/.installed
